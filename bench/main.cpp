@@ -1,0 +1,141 @@
+// punktfunk-bench SUITE [--json] [--min-time S] [--repetitions N] [--quick]
+// punktfunk-bench list
+#include <algorithm>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "suite.hpp"
+
+namespace pf::bench {
+namespace {
+
+// Collects every repetition's real time per iteration, in nanoseconds.
+class Collector final : public benchmark::BenchmarkReporter {
+ public:
+  bool ReportContext(const Context&) override { return true; }
+  void ReportRuns(const std::vector<Run>& runs) override {
+    for (const Run& run : runs) {
+      if (run.run_type != Run::RT_Iteration || run.error_occurred) {
+        continue;
+      }
+      const double ns = run.GetAdjustedRealTime() * to_ns(run.time_unit);
+      samples_[run.run_name.function_name].push_back(ns);
+    }
+  }
+
+  [[nodiscard]] Timings medians(std::string_view prefix) const {
+    Timings out;
+    for (auto [name, values] : samples_) {
+      std::sort(values.begin(), values.end());
+      const std::size_t n = values.size();
+      const double median = n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+      out[name.substr(std::min(name.size(), prefix.size()))] = median;
+    }
+    return out;
+  }
+
+ private:
+  static double to_ns(benchmark::TimeUnit unit) {
+    switch (unit) {
+      case benchmark::kNanosecond: return 1.0;
+      case benchmark::kMicrosecond: return 1e3;
+      case benchmark::kMillisecond: return 1e6;
+      case benchmark::kSecond: return 1e9;
+    }
+    return 1.0;
+  }
+
+  std::map<std::string, std::vector<double>> samples_;
+};
+
+std::string format_value(double v) {
+  return (v != 0 && (v < 0.01 || v >= 1e7)) ? fmt::format("{:.4g}", v) : fmt::format("{:.4f}", v);
+}
+
+int run_suite(const Suite& suite, bool json, double min_time_s, int repetitions) {
+  suite.register_cases();
+  // Google Benchmark reads its settings from argv-style flags.
+  std::vector<std::string> flags = {
+      "punktfunk-bench",
+      fmt::format("--benchmark_min_time={}", min_time_s),
+      fmt::format("--benchmark_repetitions={}", repetitions),
+  };
+  std::vector<char*> argv;
+  for (auto& f : flags) {
+    argv.push_back(f.data());
+  }
+  int argc = static_cast<int>(argv.size());
+  benchmark::Initialize(&argc, argv.data());
+
+  Collector collector;
+  const std::string prefix = std::string(suite.name) + "/";
+  benchmark::RunSpecifiedBenchmarks(&collector, "^" + prefix);
+  benchmark::Shutdown();
+  const Report report = suite.report(collector.medians(prefix));
+
+  if (json) {
+    nlohmann::ordered_json doc = nlohmann::ordered_json::object();
+    for (const auto& [key, value] : report) {
+      doc[key] = value;
+    }
+    fmt::print("{}\n", doc.dump());
+    return 0;
+  }
+  std::size_t width = 0;
+  for (const auto& entry : report) {
+    width = std::max(width, entry.first.size());
+  }
+  fmt::print("{} — {}\n", suite.name, suite.description);
+  for (const auto& [key, value] : report) {
+    fmt::print("  {:<{}}  {:>14}\n", key, width, format_value(value));
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace pf::bench
+
+int main(int argc, char** argv) {
+  using namespace pf::bench;
+  CLI::App app{"punktfunk-bench: benchmark suites; prints one flat JSON object with --json"};
+  std::string suite_name;
+  bool json = false;
+  bool quick = false;
+  double min_time_s = 0.2;
+  int repetitions = 5;
+  app.add_option("suite", suite_name, "Suite to run, or 'list'")->required();
+  app.add_flag("--json", json, "Print one flat JSON object of snake_case keys with units");
+  app.add_option("--min-time", min_time_s, "Minimum seconds per case and repetition")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--repetitions", repetitions, "Repetitions per case; the median is reported")
+      ->check(CLI::Range(1, 100));
+  app.add_flag("--quick", quick, "One short repetition per case (smoke runs; noisy figures)");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  if (quick) {
+    min_time_s = 0.001;
+    repetitions = 1;
+  }
+  if (suite_name == "list") {
+    for (const Suite& s : suites()) {
+      fmt::print("{:<12} {}\n", s.name, s.description);
+    }
+    return 0;
+  }
+  for (const Suite& s : suites()) {
+    if (s.name == suite_name) {
+      return run_suite(s, json, min_time_s, repetitions);
+    }
+  }
+  fmt::print(stderr, "punktfunk-bench: unknown suite '{}' (see 'punktfunk-bench list')\n", suite_name);
+  return 2;
+}

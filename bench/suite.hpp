@@ -1,0 +1,39 @@
+// A benchmark suite: Google Benchmark cases registered under "<suite>/", and
+// a function that turns their timings into the suite's report keys.
+//
+// Report keys are snake_case and carry their unit: _ns, _us, _ms, _gbps,
+// _ratio (ours / reference, so < 1 means we are faster), _count.
+#pragma once
+
+#include <map>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace pf::bench {
+
+/// Median real time per iteration of each case, in nanoseconds, keyed by the
+/// case name without the suite prefix ("span_write_header").
+using Timings = std::map<std::string, double>;
+
+/// The flat report, in insertion order.
+using Report = std::vector<std::pair<std::string, double>>;
+
+struct Suite {
+  std::string_view name;
+  std::string_view description;
+  void (*register_cases)();
+  Report (*report)(const Timings& timings);
+};
+
+[[nodiscard]] std::span<const Suite> suites();
+
+/// A timing by case name; a missing case is a bug in the suite (aborts).
+[[nodiscard]] double timing_ns(const Timings& timings, std::string_view name);
+
+// One declaration per suite, defined in <name>_suite.cpp.
+[[nodiscard]] const Suite& core_suite();
+
+}  // namespace pf::bench

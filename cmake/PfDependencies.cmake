@@ -1,0 +1,19 @@
+# Every dependency comes from a Debian 12 package (scripts/setup.sh installs
+# them). Nothing is downloaded at configure or build time.
+
+find_package(Threads REQUIRED)
+find_package(fmt REQUIRED)            # libfmt-dev
+find_package(spdlog REQUIRED)         # libspdlog-dev
+find_package(tl-expected REQUIRED)    # libexpected-dev
+find_package(nlohmann_json REQUIRED)  # nlohmann-json3-dev
+find_package(OpenSSL 3.0 REQUIRED)    # libssl-dev
+if(PF_BUILD_APPS OR PF_BUILD_BENCH)
+  find_package(CLI11 REQUIRED)        # libcli11-dev
+endif()
+if(PF_BUILD_TESTS)
+  find_package(GTest REQUIRED)        # libgtest-dev, libgmock-dev
+  include(GoogleTest)
+endif()
+if(PF_BUILD_BENCH)
+  find_package(benchmark REQUIRED)    # libbenchmark-dev
+endif()

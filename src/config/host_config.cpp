@@ -1,0 +1,234 @@
+#include "pf/config/host_config.hpp"
+
+#include <array>
+#include <optional>
+
+#include "pf/config/env_file.hpp"
+#include "pf/config/values.hpp"
+
+namespace pf::config {
+namespace {
+
+constexpr std::string_view kPrefix = "PUNKTFUNK_";
+constexpr std::string_view kConfigDirKey = "PUNKTFUNK_CONFIG_DIR";
+constexpr std::string_view kStateDirKey = "PUNKTFUNK_STATE_DIR";
+
+Status apply_dir(std::string_view value, std::filesystem::path& out) {
+  // Empty means "no default could be derived"; load_host_config reports that
+  // once, with advice, after every layer had its say.
+  if (!value.empty() && value.front() != '/') {
+    return fail(Errc::config_invalid, "not an absolute path");
+  }
+  out = std::filesystem::path(value).lexically_normal();
+  return ok();
+}
+
+const std::array<Key<HostSettings>, 4> kHostKeys = {{
+    {{kConfigDirKey, "", "an absolute directory path",
+      "Directory holding host.env, the host's keys and tokens, and its settings files. Default: "
+      "$XDG_CONFIG_HOME/punktfunk, else ~/.config/punktfunk; /etc/punktfunk with --system.",
+      Scope::process},
+     [](std::string_view v, HostSettings& s) { return apply_dir(v, s.config_dir); }},
+    {{kStateDirKey, "", "an absolute directory path",
+      "Directory for state the host writes while running. Default: $XDG_STATE_HOME/punktfunk, "
+      "else ~/.local/state/punktfunk; /var/lib/punktfunk with --system."},
+     [](std::string_view v, HostSettings& s) { return apply_dir(v, s.state_dir); }},
+    {{"PUNKTFUNK_LOG", "info",
+      "LEVEL[,MODULE=LEVEL]... with levels trace, debug, info, warn, error, off",
+      "Log levels: a default level, optionally followed by per-module levels, e.g. "
+      "'info,config=debug'. Logs go to standard error."},
+     [](std::string_view v, HostSettings& s) -> Status {
+       auto spec = log::parse_spec(v);
+       if (!spec) {
+         return tl::unexpected(spec.error());
+       }
+       s.log = std::move(*spec);
+       return ok();
+     }},
+    {{"PUNKTFUNK_NATIVE_PORT", "9777", kPortAccepted,
+      "TCP port of the native protocol's control connection (TLS)."},
+     [](std::string_view v, HostSettings& s) -> Status {
+       auto port = parse_port(v);
+       if (!port) {
+         return tl::unexpected(port.error());
+       }
+       s.native_port = *port;
+       return ok();
+     }},
+}};
+
+std::optional<std::string_view> lookup(const HostConfigInput& input, std::string_view name) {
+  for (const auto& [key, value] : input.environment) {
+    if (key == name) {
+      return value;
+    }
+  }
+  return std::nullopt;
+}
+
+// A usable base directory from an environment variable: set, non-empty and
+// absolute (the XDG spec says to ignore relative values).
+std::optional<std::filesystem::path> env_dir(const HostConfigInput& input, std::string_view name) {
+  const auto v = lookup(input, name);
+  if (!v || v->empty() || v->front() != '/') {
+    return std::nullopt;
+  }
+  return std::filesystem::path(*v);
+}
+
+// Built-in defaults that depend on the mode and the environment.
+Layer builtin_layer(const HostConfigInput& input) {
+  Layer layer{Source::builtin, {}};
+  auto add = [&](std::string_view key, const std::filesystem::path& dir) {
+    layer.settings.push_back(Setting{std::string(key), dir.string(), "built-in default"});
+  };
+  if (input.mode == InstallMode::system) {
+    add(kConfigDirKey, "/etc/punktfunk");
+    add(kStateDirKey, "/var/lib/punktfunk");
+    return layer;
+  }
+  const auto home = env_dir(input, "HOME");
+  if (const auto xdg = env_dir(input, "XDG_CONFIG_HOME")) {
+    add(kConfigDirKey, *xdg / "punktfunk");
+  } else if (home) {
+    add(kConfigDirKey, *home / ".config" / "punktfunk");
+  }
+  if (const auto xdg = env_dir(input, "XDG_STATE_HOME")) {
+    add(kStateDirKey, *xdg / "punktfunk");
+  } else if (home) {
+    add(kStateDirKey, *home / ".local" / "state" / "punktfunk");
+  }
+  return layer;
+}
+
+// The winning value of a process-scope key, by precedence, before host.env
+// is read (host.env cannot set these keys).
+std::string_view find_early(std::string_view key, std::span<const Layer> layers) {
+  std::string_view value;
+  Source best = Source::unset;
+  for (const Layer& layer : layers) {
+    for (const Setting& s : layer.settings) {
+      if (s.key == key && layer.source >= best) {
+        value = s.value;
+        best = layer.source;
+      }
+    }
+  }
+  return value;
+}
+
+void append_wrapped(std::string& out, std::string_view text, std::string_view indent) {
+  constexpr std::size_t kWidth = 78;
+  std::string line(indent);
+  while (!text.empty()) {
+    const auto space = text.find(' ');
+    const std::string_view word = text.substr(0, space);
+    text.remove_prefix(space == std::string_view::npos ? text.size() : space + 1);
+    if (line.size() > indent.size() && line.size() + 1 + word.size() > kWidth) {
+      out += line + '\n';
+      line = indent;
+    }
+    if (line.size() > indent.size()) {
+      line += ' ';
+    }
+    line += word;
+  }
+  if (line.size() > indent.size()) {
+    out += line + '\n';
+  }
+}
+
+}  // namespace
+
+std::span<const Key<HostSettings>> host_keys() { return kHostKeys; }
+
+std::string normalize_key(std::string_view key) {
+  std::string out;
+  for (const char c : key) {
+    out.push_back((c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c);
+  }
+  if (!out.starts_with(kPrefix)) {
+    out.insert(0, kPrefix);
+  }
+  return out;
+}
+
+Result<HostConfig> load_host_config(const HostConfigInput& input) {
+  std::vector<Layer> layers;
+  layers.push_back(builtin_layer(input));
+  Layer environment{Source::environment, {}};
+  for (const auto& [key, value] : input.environment) {
+    if (key.starts_with(kPrefix)) {
+      environment.settings.push_back(Setting{key, value, "environment"});
+    }
+  }
+  layers.push_back(std::move(environment));
+  layers.push_back(Layer{Source::command_line, input.command_line});
+
+  const std::string_view config_dir = find_early(kConfigDirKey, layers);
+  if (config_dir.empty()) {
+    return fail(Errc::config_invalid,
+                "cannot tell where the config dir is: HOME and XDG_CONFIG_HOME are not set; set "
+                "PUNKTFUNK_CONFIG_DIR or pass --config-dir");
+  }
+  HostConfig out;
+  out.mode = input.mode;
+  if (config_dir.front() == '/') {  // a relative one is reported by load() below
+    out.host_env = std::filesystem::path(config_dir) / "host.env";
+    auto lines = read_env_file(out.host_env);
+    if (!lines) {
+      return tl::unexpected(lines.error());
+    }
+    if (*lines) {
+      out.host_env_found = true;
+      Layer file{Source::host_env, {}};
+      for (auto& line : **lines) {
+        file.settings.push_back(Setting{std::move(line.key), std::move(line.value),
+                                        fmt::format("{}:{}", out.host_env.string(), line.line)});
+      }
+      layers.push_back(std::move(file));
+    }
+  }
+
+  auto loaded = load<HostSettings>(kHostKeys, layers);
+  if (!loaded) {
+    return tl::unexpected(loaded.error());
+  }
+  if (loaded->settings.state_dir.empty()) {
+    return fail(Errc::config_invalid,
+                "cannot tell where the state dir is: HOME and XDG_STATE_HOME are not set; set "
+                "PUNKTFUNK_STATE_DIR");
+  }
+  out.settings = std::move(loaded->settings);
+  out.effective = std::move(loaded->effective);
+  out.warnings = std::move(loaded->warnings);
+  return out;
+}
+
+std::string render_host_env_example() {
+  std::string out =
+      "# host.env: settings of punktfunk-host, one KEY=VALUE per line.\n"
+      "#\n"
+      "# Copy this file to host.env in the config dir (punktfunk-host config show\n"
+      "# prints where that is) and uncomment what you change. Precedence:\n"
+      "# command line (--set KEY=VALUE) > environment > host.env > built-in default.\n"
+      "# On/off keys take 1/true/on/yes or 0/false/off/no. Values may be \"double\"\n"
+      "# or 'single' quoted; there are no comments after a value. systemd reads\n"
+      "# this file as the service's EnvironmentFile.\n"
+      "#\n"
+      "# Generated by 'punktfunk-host config example'; a test keeps it in sync.\n";
+  for (const auto& key : kHostKeys) {
+    out += "\n";
+    append_wrapped(out, fmt::format("{}: {}", key.info.name, key.info.doc), "# ");
+    append_wrapped(out, fmt::format("Accepted: {}.", key.info.accepted), "# ");
+    if (key.info.scope == Scope::process) {
+      out += "# Environment or command line only; it has no effect in host.env.\n";
+      out += fmt::format("#{}=\n", key.info.name);
+    } else {
+      out += fmt::format("#{}={}\n", key.info.name, key.info.fallback);
+    }
+  }
+  return out;
+}
+
+}  // namespace pf::config

@@ -1,0 +1,64 @@
+// The host's configuration: its keys, where its files live, and loading.
+//
+// Config dir:  --config-dir / $PUNKTFUNK_CONFIG_DIR, else (user mode)
+//              $XDG_CONFIG_HOME/punktfunk, else ~/.config/punktfunk;
+//              (--system) /etc/punktfunk.
+// State dir:   $PUNKTFUNK_STATE_DIR, else (user) $XDG_STATE_HOME/punktfunk,
+//              else ~/.local/state/punktfunk; (--system) /var/lib/punktfunk.
+// host.env in the config dir supplies PUNKTFUNK_* keys; the environment and
+// the command line (--set KEY=VALUE) override it.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "pf/config/schema.hpp"
+#include "pf/core/log.hpp"
+#include "pf/core/result.hpp"
+
+namespace pf::config {
+
+enum class InstallMode : std::uint8_t { unset = 0, user = 1, system = 2 };
+
+struct HostSettings {
+  std::filesystem::path config_dir;
+  std::filesystem::path state_dir;
+  log::Spec log;
+  std::uint16_t native_port = 0;
+};
+
+struct HostConfigInput {
+  InstallMode mode = InstallMode::user;
+  /// The process environment, NAME=VALUE pairs; the caller passes environ.
+  /// Only PUNKTFUNK_*, HOME, XDG_CONFIG_HOME and XDG_STATE_HOME are read.
+  std::vector<std::pair<std::string, std::string>> environment;
+  /// Command-line settings (--set, --config-dir), keys already normalised.
+  std::vector<Setting> command_line;
+};
+
+struct HostConfig {
+  InstallMode mode = InstallMode::unset;
+  HostSettings settings;
+  std::filesystem::path host_env;  ///< where host.env was looked for
+  bool host_env_found = false;
+  std::vector<Effective> effective;  ///< every key, in schema order
+  std::vector<std::string> warnings;
+};
+
+/// The host's keys, in the order they are documented.
+[[nodiscard]] std::span<const Key<HostSettings>> host_keys();
+
+[[nodiscard]] Result<HostConfig> load_host_config(const HostConfigInput& input);
+
+/// "native_port" or "PUNKTFUNK_NATIVE_PORT" → "PUNKTFUNK_NATIVE_PORT".
+[[nodiscard]] std::string normalize_key(std::string_view key);
+
+/// The text of host.env.example: the file grammar, then every key with its
+/// documentation, accepted values and default, commented out.
+[[nodiscard]] std::string render_host_env_example();
+
+}  // namespace pf::config

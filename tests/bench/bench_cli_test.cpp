@@ -1,0 +1,47 @@
+// punktfunk-bench's output contract: one flat JSON object of snake_case
+// keys with units in their names. Figures are not judged here (timings
+// belong to benchmark runs, not to the unit suite).
+#include <regex>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+
+namespace pf {
+namespace {
+
+TEST(BenchCli, CoreSuitePrintsOneFlatJsonObject) {
+  const test::TempDir tmp;
+  const auto r = test::run({PF_BENCH_BINARY, "core", "--json", "--quick"}, test::clean_environment(),
+                           tmp.path());
+  ASSERT_EQ(r.exit.code, 0) << r.output;
+  const auto doc = nlohmann::json::parse(r.output);
+  ASSERT_TRUE(doc.is_object());
+  const std::regex key_shape("[a-z0-9]+(_[a-z0-9]+)*_(ns|us|ms|gbps|ratio|count)");
+  for (const auto& [key, value] : doc.items()) {
+    EXPECT_TRUE(std::regex_match(key, key_shape)) << key;
+    EXPECT_TRUE(value.is_number()) << key;
+    EXPECT_GT(value.get<double>(), 0.0) << key;
+  }
+  for (const char* required :
+       {"span_write_header_ns", "raw_write_header_ns", "span_write_vs_raw_ratio",
+        "span_read_header_ns", "raw_read_header_ns", "span_read_vs_raw_ratio",
+        "ratelimit_admit_ns", "log_disabled_call_ns", "summary_add_ns"}) {
+    EXPECT_TRUE(doc.contains(required)) << required;
+  }
+}
+
+TEST(BenchCli, ListsSuitesAndRefusesUnknownOnes) {
+  const test::TempDir tmp;
+  const auto list = test::run({PF_BENCH_BINARY, "list"}, test::clean_environment(), tmp.path());
+  EXPECT_EQ(list.exit.code, 0);
+  EXPECT_NE(list.output.find("core"), std::string::npos);
+  const auto bad = test::run({PF_BENCH_BINARY, "nosuch"}, test::clean_environment(), tmp.path());
+  EXPECT_EQ(bad.exit.code, 2);
+  EXPECT_NE(bad.output.find("unknown suite 'nosuch'"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace pf

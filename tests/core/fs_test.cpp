@@ -1,0 +1,60 @@
+#include "pf/core/fs.hpp"
+
+#include <sys/stat.h>
+
+#include <gtest/gtest.h>
+
+#include "support/temp_dir.hpp"
+
+namespace pf {
+namespace {
+
+mode_t mode_of(const std::filesystem::path& p) {
+  struct stat st {};
+  EXPECT_EQ(::stat(p.c_str(), &st), 0);
+  return st.st_mode & 07777;
+}
+
+TEST(EnsurePrivateDir, CreatesMissingDirectoriesWithMode0700) {
+  const test::TempDir tmp;
+  const auto dir = tmp.path() / "a" / "b" / "punktfunk";
+  const auto outcome = ensure_private_dir(dir);
+  ASSERT_TRUE(outcome) << outcome.error().message;
+  EXPECT_EQ(*outcome, DirOutcome::created);
+  EXPECT_EQ(mode_of(dir), 0700U);
+}
+
+TEST(EnsurePrivateDir, LeavesAnExistingDirectoryAlone) {
+  const test::TempDir tmp;
+  const auto dir = tmp.path() / "cfg";
+  ASSERT_EQ(::mkdir(dir.c_str(), 0750), 0);
+  ASSERT_EQ(::chmod(dir.c_str(), 0750), 0);
+  const auto outcome = ensure_private_dir(dir);
+  ASSERT_TRUE(outcome);
+  EXPECT_EQ(*outcome, DirOutcome::existed);
+  EXPECT_EQ(mode_of(dir), 0750U);
+}
+
+TEST(EnsurePrivateDir, FlagsADirectoryOthersCanWrite) {
+  const test::TempDir tmp;
+  const auto dir = tmp.path() / "open";
+  ASSERT_EQ(::mkdir(dir.c_str(), 0777), 0);
+  ASSERT_EQ(::chmod(dir.c_str(), 0777), 0);
+  const auto outcome = ensure_private_dir(dir);
+  ASSERT_TRUE(outcome);
+  EXPECT_EQ(*outcome, DirOutcome::too_open);
+}
+
+TEST(EnsurePrivateDir, RefusesAFileInTheWay) {
+  const test::TempDir tmp;
+  const auto file = tmp.write("not-a-dir", "x");
+  const auto outcome = ensure_private_dir(file);
+  ASSERT_FALSE(outcome);
+  EXPECT_EQ(outcome.error().code, Errc::invalid_argument);
+  const auto below = ensure_private_dir(file / "sub");
+  ASSERT_FALSE(below);
+  EXPECT_EQ(below.error().code, Errc::io);  // ENOTDIR
+}
+
+}  // namespace
+}  // namespace pf

@@ -1,0 +1,26 @@
+// A fresh directory under $TMPDIR (or /tmp), removed with everything in it.
+#pragma once
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <string_view>
+
+namespace pf::test {
+
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
+  /// Writes `content` to path()/name (creating parents) with the given mode.
+  std::filesystem::path write(std::string_view name, std::string_view content, mode_t mode = 0644) const;
+
+ private:
+  std::filesystem::path path_;
+};
+
+}  // namespace pf::test
