@@ -57,7 +57,8 @@ int print_version() {
   fmt::print("revision:   {}\n", build_info::revision);
   fmt::print("build:      {}, {}\n", build_info::build_type, build_info::compiler);
   fmt::print("sanitizers: {}\n", build_info::sanitizers.empty() ? "none" : build_info::sanitizers);
-  fmt::print("cuda:       {}\n", build_info::cuda ? "compiled in" : "not compiled in");
+  fmt::print("cuda:       {}\n", build_info::cuda ? "enabled (nvcc found at configure time)"
+                                                   : "disabled (no nvcc at configure time)");
   return kExitOk;
 }
 

@@ -17,12 +17,16 @@ const log::Logger kLog{"host"};
 
 // Blocks SIGINT and SIGTERM in the calling thread; threads started later
 // inherit the mask, so only the main thread's sigwait() ever sees them.
+// A launcher may have left them ignored (a shell's background job ignores
+// SIGINT); the host answers them regardless.
 sigset_t block_shutdown_signals() {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
   std::signal(SIGPIPE, SIG_IGN);  // a vanished peer is an error value, not a crash
   return set;
 }

@@ -153,6 +153,17 @@ TEST_P(HostServe, StartsAndStopsCleanlyOnSignal) {
 INSTANTIATE_TEST_SUITE_P(Signals, HostServe, ::testing::Values(SIGINT, SIGTERM),
                          [](const auto& p) { return p.param == SIGINT ? "SIGINT" : "SIGTERM"; });
 
+TEST_F(HostCli, ServeStopsOnSigintEvenWhenLaunchedWithItIgnored) {
+  // What a shell does to a background job: SIGINT is ignored, and exec keeps that.
+  Child child({"/bin/sh", "-c", std::string("trap '' INT; exec ") + PF_HOST_BINARY + " serve"}, env_,
+              tmp_.path() / "serve.out");
+  ASSERT_TRUE(child.wait_for_output("ready", 20s)) << child.output();
+  child.signal(SIGINT);
+  const auto exit = child.wait_for(10s);
+  ASSERT_TRUE(exit) << "an inherited SIG_IGN swallowed SIGINT";
+  EXPECT_EQ(exit->code, 0) << child.output();
+}
+
 TEST_F(HostCli, ServeWarnsAboutUnknownKeysButRuns) {
   tmp_.write("cfg/host.env", "PUNKTFUNK_NATVE_PORT=1\n");
   Child child({PF_HOST_BINARY, "serve"}, env_, tmp_.path() / "serve.out");
