@@ -40,7 +40,7 @@ Header sample(std::uint64_t i) {
                 i, i * 1000, 1368, 0};
 }
 
-void write_checked(const Header& h, MutableBytes out) {
+void write_checked(Header h, MutableBytes out) {
   SpanWriter w(out);
   w.u8(h.version);
   w.u8(h.flags);
@@ -71,7 +71,7 @@ T get_raw(const std::uint8_t* p) {
 }
 
 // The reference: fixed offsets, one size check up front.
-void write_raw(const Header& h, MutableBytes out) {
+void write_raw(Header h, MutableBytes out) {
   if (out.size() < kHeaderBytes) {
     return;
   }
@@ -130,7 +130,7 @@ Header read_raw(Bytes in) {
   return h;
 }
 
-template <void (*Write)(const Header&, MutableBytes)>
+template <void (*Write)(Header, MutableBytes)>
 void bm_write(benchmark::State& state) {
   std::array<std::uint8_t, 64> buf{};
   std::uint64_t i = 0;
