@@ -6,29 +6,18 @@
 
 #include <cerrno>
 
+#include "pf/core/text.hpp"
 #include "pf/core/unique.hpp"
 
 namespace pf::config {
 namespace {
-
-bool is_blank(char c) { return c == ' ' || c == '\t'; }
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_blank(s.front())) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && is_blank(s.back())) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
 
 bool key_start(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; }
 bool key_char(char c) { return key_start(c) || (c >= '0' && c <= '9'); }
 
 // Parses the value part of a line (after '='). `where` is "host.env:3".
 Result<std::string> parse_value(std::string_view raw, const std::string& where) {
-  const std::string_view v = trim(raw);
+  const std::string_view v = trim_blanks(raw);
   if (v.empty()) {
     return std::string();
   }
@@ -61,7 +50,7 @@ Result<std::string> parse_value(std::string_view raw, const std::string& where) 
     return fail(Errc::malformed, "{}: unterminated {} quote", where,
                 quote == '"' ? "double" : "single");
   }
-  if (!trim(v.substr(i + 1)).empty()) {
+  if (!trim_blanks(v.substr(i + 1)).empty()) {
     return fail(Errc::malformed, "{}: unexpected text after the closing quote", where);
   }
   return out;
@@ -83,13 +72,13 @@ Result<std::vector<EnvLine>> parse_env(std::string_view text, std::string_view o
     if (!line.empty() && line.back() == '\r') {
       line.remove_suffix(1);
     }
-    line = trim(line);
+    line = trim_blanks(line);
     if (line.empty() || line.front() == '#' || line.front() == ';') {
       continue;
     }
     const std::string where = fmt::format("{}:{}", origin, number);
     if (line.starts_with("export") && line.size() > 6 && is_blank(line[6])) {
-      line = trim(line.substr(6));
+      line = trim_blanks(line.substr(6));
     }
     std::size_t k = 0;
     if (line.empty() || !key_start(line[0])) {
@@ -100,7 +89,7 @@ Result<std::vector<EnvLine>> parse_env(std::string_view text, std::string_view o
       ++k;
     }
     const std::string_view key = line.substr(0, k);
-    const std::string_view after = trim(line.substr(k));
+    const std::string_view after = trim_blanks(line.substr(k));
     if (after.empty() || after.front() != '=') {
       return fail(Errc::malformed, "{}: expected '=' after the key {}", where, key);
     }

@@ -5,6 +5,7 @@
 
 #include "pf/config/env_file.hpp"
 #include "pf/config/values.hpp"
+#include "pf/core/text.hpp"
 
 namespace pf::config {
 namespace {
@@ -143,10 +144,7 @@ void append_wrapped(std::string& out, std::string_view text, std::string_view in
 std::span<const Key<HostSettings>> host_keys() { return kHostKeys; }
 
 std::string normalize_key(std::string_view key) {
-  std::string out;
-  for (const char c : key) {
-    out.push_back((c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c);
-  }
+  std::string out = ascii_upper(key);
   if (!out.starts_with(kPrefix)) {
     out.insert(0, kPrefix);
   }

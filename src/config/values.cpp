@@ -5,23 +5,13 @@
 #include <charconv>
 #include <string>
 
+#include "pf/core/text.hpp"
+
 namespace pf::config {
-namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-  });
-  return out;
-}
-
-}  // namespace
-
 Result<bool> parse_switch(std::string_view text) {
   static constexpr std::array<std::string_view, 4> kOn = {"1", "true", "on", "yes"};
   static constexpr std::array<std::string_view, 4> kOff = {"0", "false", "off", "no"};
-  const std::string v = lower(text);
+  const std::string v = ascii_lower(text);
   if (std::find(kOn.begin(), kOn.end(), v) != kOn.end()) {
     return true;
   }

@@ -7,6 +7,7 @@
 #include <spdlog/logger.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 
+#include "pf/core/text.hpp"
 #include "pf/core/thread_annotations.hpp"
 
 namespace pf::log {
@@ -136,16 +137,6 @@ bool valid_module_name(std::string_view name) {
   });
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
 }  // namespace
 
 std::string_view to_string(Level level) noexcept {
@@ -167,7 +158,7 @@ Result<Spec> parse_spec(std::string_view text) {
   std::string_view rest = text;
   while (true) {
     const auto comma = rest.find(',');
-    const std::string_view item = trim(rest.substr(0, comma));
+    const std::string_view item = trim_blanks(rest.substr(0, comma));
     if (item.empty()) {
       return fail(Errc::config_invalid, "empty item in log spec '{}'", text);
     }
@@ -183,13 +174,13 @@ Result<Spec> parse_spec(std::string_view text) {
       spec.default_level = *level;
       have_default = true;
     } else {
-      const std::string_view module = trim(item.substr(0, eq));
+      const std::string_view module = trim_blanks(item.substr(0, eq));
       if (!valid_module_name(module)) {
         return fail(Errc::config_invalid,
                     "bad module name '{}' in log spec (lowercase letters, digits, '_' or '-')",
                     module);
       }
-      auto level = parse_level(trim(item.substr(eq + 1)));
+      auto level = parse_level(trim_blanks(item.substr(eq + 1)));
       if (!level) {
         return tl::unexpected(level.error());
       }
