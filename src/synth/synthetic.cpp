@@ -1,0 +1,86 @@
+#include "pf/synth/synthetic.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace pf::synth {
+namespace {
+
+constexpr std::uint32_t kBits = 64;
+
+std::uint32_t cell_size(std::uint32_t width) noexcept { return std::clamp(width / kBits, 1U, 16U); }
+
+std::uint32_t* row_ptr(std::uint8_t* pixels, std::uint32_t pitch, std::uint32_t y) noexcept {
+  return reinterpret_cast<std::uint32_t*>(pixels + std::size_t{pitch} * y);
+}
+
+void fill_rect(std::uint8_t* pixels, std::uint32_t pitch, std::uint32_t width, std::uint32_t height,
+               std::uint32_t x0, std::uint32_t y0, std::uint32_t w, std::uint32_t h,
+               std::uint32_t bgra) noexcept {
+  const std::uint32_t x1 = std::min(width, x0 + w);
+  const std::uint32_t y1 = std::min(height, y0 + h);
+  for (std::uint32_t y = y0; y < y1; ++y) {
+    std::fill(row_ptr(pixels, pitch, y) + x0, row_ptr(pixels, pitch, y) + std::max(x0, x1), bgra);
+  }
+}
+
+std::uint32_t bgra(std::uint32_t r, std::uint32_t g, std::uint32_t b) noexcept {
+  return 0xFF000000U | (r & 0xFF) << 16 | (g & 0xFF) << 8 | (b & 0xFF);
+}
+
+}  // namespace
+
+void render_bgra(std::uint8_t* pixels, std::uint32_t pitch_bytes, std::uint32_t width,
+                 std::uint32_t height, const Stamp& stamp) noexcept {
+  const auto t = static_cast<std::uint32_t>(stamp.frame_id);
+  // Desktop: a vertical gradient that drifts slowly.
+  for (std::uint32_t y = 0; y < height; ++y) {
+    const std::uint32_t v = (y * 160 / std::max(height, 1U) + t / 4) & 0xFF;
+    std::fill_n(row_ptr(pixels, pitch_bytes, y), width, bgra(20 + v / 4, 40 + v / 3, 90 + v / 2));
+  }
+  // Three "windows" that move at different speeds, and a taskbar.
+  const std::uint32_t ww = std::max(width / 4, 1U);
+  const std::uint32_t wh = std::max(height / 4, 1U);
+  fill_rect(pixels, pitch_bytes, width, height, (t * 3) % std::max(width, 1U), height / 5, ww, wh,
+            bgra(230, 230, 230));
+  fill_rect(pixels, pitch_bytes, width, height, (t * 7 + width / 2) % std::max(width, 1U), height / 2,
+            ww, wh, bgra(200, 60, 60));
+  fill_rect(pixels, pitch_bytes, width, height, width / 3, (t * 2) % std::max(height, 1U), ww / 2,
+            wh / 2, bgra(60, 180, 80));
+  fill_rect(pixels, pitch_bytes, width, height, 0, height - std::max(height / 20, 1U), width,
+            height / 20, bgra(30, 30, 30));
+  // The stamp.
+  const std::uint32_t cell = cell_size(width);
+  if (width < cell * kBits || height < cell * 2) {
+    return;
+  }
+  const std::uint64_t words[2] = {stamp.frame_id, stamp.capture_ns};
+  for (std::uint32_t r = 0; r < 2; ++r) {
+    for (std::uint32_t bit = 0; bit < kBits; ++bit) {
+      const bool one = ((words[r] >> (kBits - 1 - bit)) & 1U) != 0;
+      fill_rect(pixels, pitch_bytes, width, height, bit * cell, r * cell, cell, cell,
+                one ? bgra(255, 255, 255) : bgra(0, 0, 0));
+    }
+  }
+}
+
+std::optional<Stamp> read_stamp_bgra(const std::uint8_t* pixels, std::uint32_t pitch_bytes,
+                                     std::uint32_t width, std::uint32_t height) noexcept {
+  const std::uint32_t cell = cell_size(width);
+  if (width < cell * kBits || height < cell * 2) {
+    return std::nullopt;
+  }
+  std::uint64_t words[2] = {0, 0};
+  for (std::uint32_t r = 0; r < 2; ++r) {
+    for (std::uint32_t bit = 0; bit < kBits; ++bit) {
+      const std::uint32_t x = bit * cell + cell / 2;
+      const std::uint32_t y = r * cell + cell / 2;
+      const std::uint8_t* p = pixels + std::size_t{pitch_bytes} * y + std::size_t{x} * 4;
+      const std::uint32_t luma = (p[0] + 2U * p[1] + p[2]) / 4;  // B, G, R
+      words[r] = (words[r] << 1) | (luma >= 128 ? 1U : 0U);
+    }
+  }
+  return Stamp{words[0], words[1]};
+}
+
+}  // namespace pf::synth
