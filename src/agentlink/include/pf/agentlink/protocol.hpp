@@ -1,0 +1,122 @@
+// The host ↔ pf-vdisplay control protocol (sans-I/O: bytes in, bytes out).
+//
+// Every datagram: u16 type, u16 reserved (0), u32 request id, u32 body
+// bytes, then the body; little-endian; at most kMaxDatagramBytes.
+// Replies use the request's type with kReplyBit set and the same request id;
+// every reply body starts with u32 status, u32 detail.
+//
+// Size-tolerant tails: each body has a minimum size (its first version).
+// Fields appended later are read when present and are 0 when absent; bytes
+// beyond what this version knows are ignored and counted. Types are only
+// ever appended; a field's meaning never changes.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "pf/core/result.hpp"
+#include "pf/core/span_io.hpp"
+
+namespace pf::agentlink {
+
+inline constexpr std::uint32_t kProtocolVersion = 1;
+inline constexpr std::uint32_t kMinProtocolVersion = 1;
+inline constexpr std::size_t kEnvelopeBytes = 12;
+inline constexpr std::size_t kMaxDatagramBytes = 4096;
+inline constexpr std::uint16_t kReplyBit = 0x8000;
+inline constexpr std::size_t kMaxFdsPerMessage = 4;
+
+enum class MessageType : std::uint16_t {
+  unset = 0,
+  hello = 1,
+  add_display = 2,
+  remove_display = 3,
+  set_render_gpu = 4,
+  ping = 5,
+  clear_all = 6,
+  set_frame_channel = 7,  ///< carries two descriptors: the ring memfd, then its eventfd
+  update_mode = 8,
+};
+
+enum class ReplyStatus : std::uint32_t {
+  ok = 0,
+  bad_request = 1,       ///< the request could not be decoded
+  unsupported = 2,       ///< unknown type or version
+  no_such_display = 3,
+  limit_reached = 4,
+  attach_failed = 5,     ///< detail = framering::AttachVerdict
+  internal = 6,
+};
+[[nodiscard]] std::string_view to_string(ReplyStatus status) noexcept;
+
+struct Hello {
+  std::uint32_t protocol_version = kProtocolVersion;
+  std::uint32_t min_version = kMinProtocolVersion;
+};
+struct AddDisplay {
+  std::uint64_t session_id = 0;
+  std::uint32_t width = 0;
+  std::uint32_t height = 0;
+  std::uint32_t refresh_mhz = 0;  ///< millihertz: 59940 = 59.94 Hz
+  std::uint32_t preferred_id = 0; ///< 0 = any
+  std::uint32_t max_luminance_nits = 0;
+  std::uint32_t max_frame_avg_nits = 0;
+  std::uint32_t min_luminance_millinits = 0;
+};
+struct RemoveDisplay {
+  std::uint32_t display_id = 0;
+};
+struct SetRenderGpu {
+  std::uint32_t gpu_index = 0;  ///< 0 = CPU rendering, n = the n-th GPU
+};
+struct Ping {};
+struct ClearAll {};
+struct SetFrameChannel {
+  std::uint32_t display_id = 0;
+  std::uint32_t generation = 0;
+  std::uint32_t ring_length = 0;
+};
+struct UpdateMode {
+  std::uint32_t display_id = 0;
+  std::uint32_t width = 0;
+  std::uint32_t height = 0;
+  std::uint32_t refresh_mhz = 0;
+};
+
+/// A reply to any request. The tail fields are type-specific (hello:
+/// a = protocol version, b = min version, c = watchdog timeout ms, d = pid;
+/// add_display: a = display id).
+struct Reply {
+  MessageType to = MessageType::unset;
+  ReplyStatus status = ReplyStatus::ok;
+  std::uint32_t detail = 0;
+  std::uint32_t a = 0;
+  std::uint32_t b = 0;
+  std::uint32_t c = 0;
+  std::uint32_t d = 0;
+};
+
+using Message = std::variant<Hello, AddDisplay, RemoveDisplay, SetRenderGpu, Ping, ClearAll,
+                             SetFrameChannel, UpdateMode, Reply>;
+
+struct Decoded {
+  std::uint32_t request_id = 0;
+  Message message;
+  std::size_t ignored_tail_bytes = 0;  ///< body bytes from a newer peer that this version skips
+};
+
+/// Encodes into `out` (at least kMaxDatagramBytes); returns the bytes used.
+[[nodiscard]] Result<Bytes> encode(const Message& message, std::uint32_t request_id,
+                                   MutableBytes out);
+
+/// Decodes one datagram. Errors name the problem: truncated envelope or
+/// body, body length that disagrees with the datagram, oversized datagram,
+/// unknown type.
+[[nodiscard]] Result<Decoded> decode(Bytes datagram);
+
+[[nodiscard]] MessageType type_of(const Message& message) noexcept;
+[[nodiscard]] std::string_view to_string(MessageType type) noexcept;
+
+}  // namespace pf::agentlink

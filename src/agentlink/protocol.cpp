@@ -1,0 +1,214 @@
+#include "pf/agentlink/protocol.hpp"
+
+namespace pf::agentlink {
+namespace {
+
+// Reads fields past a body's minimum size: present → value, absent → 0.
+class TailReader {
+ public:
+  explicit TailReader(SpanReader& r) noexcept : r_(r) {}
+  std::uint32_t u32() noexcept { return r_.remaining() >= 4 ? r_.u32le() : 0; }
+  std::uint64_t u64() noexcept { return r_.remaining() >= 8 ? r_.u64le() : 0; }
+
+ private:
+  SpanReader& r_;
+};
+
+struct BodyWriter {
+  SpanWriter& w;
+  void operator()(const Hello& m) const { w.u32le(m.protocol_version); w.u32le(m.min_version); }
+  void operator()(const AddDisplay& m) const {
+    w.u64le(m.session_id);
+    w.u32le(m.width);
+    w.u32le(m.height);
+    w.u32le(m.refresh_mhz);
+    w.u32le(m.preferred_id);
+    w.u32le(m.max_luminance_nits);
+    w.u32le(m.max_frame_avg_nits);
+    w.u32le(m.min_luminance_millinits);
+  }
+  void operator()(const RemoveDisplay& m) const { w.u32le(m.display_id); }
+  void operator()(const SetRenderGpu& m) const { w.u32le(m.gpu_index); }
+  void operator()(const Ping&) const {}
+  void operator()(const ClearAll&) const {}
+  void operator()(const SetFrameChannel& m) const {
+    w.u32le(m.display_id);
+    w.u32le(m.generation);
+    w.u32le(m.ring_length);
+  }
+  void operator()(const UpdateMode& m) const {
+    w.u32le(m.display_id);
+    w.u32le(m.width);
+    w.u32le(m.height);
+    w.u32le(m.refresh_mhz);
+  }
+  void operator()(const Reply& m) const {
+    w.u32le(static_cast<std::uint32_t>(m.status));
+    w.u32le(m.detail);
+    w.u32le(m.a);
+    w.u32le(m.b);
+    w.u32le(m.c);
+    w.u32le(m.d);
+  }
+};
+
+// Minimum body sizes: the first version of each body. Never lowered.
+std::size_t min_body_bytes(MessageType type, bool reply) noexcept {
+  if (reply) {
+    return 8;  // status + detail
+  }
+  switch (type) {
+    case MessageType::hello: return 8;
+    case MessageType::add_display: return 20;  // session id, width, height, refresh
+    case MessageType::remove_display: return 4;
+    case MessageType::set_render_gpu: return 4;
+    case MessageType::ping:
+    case MessageType::clear_all: return 0;
+    case MessageType::set_frame_channel: return 12;
+    case MessageType::update_mode: return 16;
+    case MessageType::unset: break;
+  }
+  return 0;
+}
+
+Message read_body(MessageType type, bool reply, SpanReader& r) {
+  TailReader t(r);
+  if (reply) {
+    Reply m;
+    m.to = type;
+    m.status = static_cast<ReplyStatus>(r.u32le());
+    m.detail = r.u32le();
+    m.a = t.u32();
+    m.b = t.u32();
+    m.c = t.u32();
+    m.d = t.u32();
+    return m;
+  }
+  switch (type) {
+    case MessageType::hello: return Hello{r.u32le(), r.u32le()};
+    case MessageType::add_display: {
+      AddDisplay m;
+      m.session_id = r.u64le();
+      m.width = r.u32le();
+      m.height = r.u32le();
+      m.refresh_mhz = r.u32le();
+      m.preferred_id = t.u32();
+      m.max_luminance_nits = t.u32();
+      m.max_frame_avg_nits = t.u32();
+      m.min_luminance_millinits = t.u32();
+      return m;
+    }
+    case MessageType::remove_display: return RemoveDisplay{r.u32le()};
+    case MessageType::set_render_gpu: return SetRenderGpu{r.u32le()};
+    case MessageType::ping: return Ping{};
+    case MessageType::clear_all: return ClearAll{};
+    case MessageType::set_frame_channel: return SetFrameChannel{r.u32le(), r.u32le(), r.u32le()};
+    case MessageType::update_mode: return UpdateMode{r.u32le(), r.u32le(), r.u32le(), r.u32le()};
+    case MessageType::unset: break;
+  }
+  return Ping{};  // unreachable: decode() rejects unknown types first
+}
+
+}  // namespace
+
+std::string_view to_string(ReplyStatus status) noexcept {
+  switch (status) {
+    case ReplyStatus::ok: return "ok";
+    case ReplyStatus::bad_request: return "bad request";
+    case ReplyStatus::unsupported: return "unsupported";
+    case ReplyStatus::no_such_display: return "no such display";
+    case ReplyStatus::limit_reached: return "limit reached";
+    case ReplyStatus::attach_failed: return "attach failed";
+    case ReplyStatus::internal: return "internal error";
+  }
+  return "unknown status";
+}
+
+std::string_view to_string(MessageType type) noexcept {
+  switch (type) {
+    case MessageType::unset: return "unset";
+    case MessageType::hello: return "Hello";
+    case MessageType::add_display: return "AddDisplay";
+    case MessageType::remove_display: return "RemoveDisplay";
+    case MessageType::set_render_gpu: return "SetRenderGpu";
+    case MessageType::ping: return "Ping";
+    case MessageType::clear_all: return "ClearAll";
+    case MessageType::set_frame_channel: return "SetFrameChannel";
+    case MessageType::update_mode: return "UpdateMode";
+  }
+  return "unknown";
+}
+
+MessageType type_of(const Message& message) noexcept {
+  struct Visitor {
+    MessageType operator()(const Hello&) const { return MessageType::hello; }
+    MessageType operator()(const AddDisplay&) const { return MessageType::add_display; }
+    MessageType operator()(const RemoveDisplay&) const { return MessageType::remove_display; }
+    MessageType operator()(const SetRenderGpu&) const { return MessageType::set_render_gpu; }
+    MessageType operator()(const Ping&) const { return MessageType::ping; }
+    MessageType operator()(const ClearAll&) const { return MessageType::clear_all; }
+    MessageType operator()(const SetFrameChannel&) const { return MessageType::set_frame_channel; }
+    MessageType operator()(const UpdateMode&) const { return MessageType::update_mode; }
+    MessageType operator()(const Reply& r) const { return r.to; }
+  };
+  return std::visit(Visitor{}, message);
+}
+
+Result<Bytes> encode(const Message& message, std::uint32_t request_id, MutableBytes out) {
+  const bool reply = std::holds_alternative<Reply>(message);
+  const MessageType type = type_of(message);
+  if (type == MessageType::unset) {
+    return fail(Errc::invalid_argument, "a reply must name the request type it answers");
+  }
+  SpanWriter w(out.first(std::min(out.size(), kMaxDatagramBytes)));
+  w.u16le(static_cast<std::uint16_t>(static_cast<std::uint16_t>(type) | (reply ? kReplyBit : 0)));
+  w.u16le(0);
+  w.u32le(request_id);
+  const MutableBytes length = w.reserve(4);
+  const std::size_t body_start = w.size();
+  std::visit(BodyWriter{w}, message);
+  if (auto st = w.finish(to_string(type)); !st) {
+    return tl::unexpected(st.error());
+  }
+  SpanWriter(length).u32le(static_cast<std::uint32_t>(w.size() - body_start));
+  return Bytes(w.written());
+}
+
+Result<Decoded> decode(Bytes datagram) {
+  if (datagram.size() > kMaxDatagramBytes) {
+    return fail(Errc::overflow, "control datagram of {} bytes exceeds {}", datagram.size(),
+                kMaxDatagramBytes);
+  }
+  SpanReader r(datagram);
+  const std::uint16_t raw_type = r.u16le();
+  static_cast<void>(r.u16le());  // reserved
+  const std::uint32_t request_id = r.u32le();
+  const std::uint32_t body_bytes = r.u32le();
+  if (auto st = r.finish("control envelope"); !st) {
+    return tl::unexpected(st.error());
+  }
+  if (body_bytes != r.remaining()) {
+    return fail(Errc::malformed, "control envelope says {} body bytes, datagram carries {}",
+                body_bytes, r.remaining());
+  }
+  const bool reply = (raw_type & kReplyBit) != 0;
+  const auto type = static_cast<MessageType>(raw_type & ~kReplyBit);
+  if (type == MessageType::unset || raw_type == kReplyBit ||
+      static_cast<std::uint16_t>(type) > static_cast<std::uint16_t>(MessageType::update_mode)) {
+    return fail(Errc::unsupported, "unknown control message type 0x{:04x}", raw_type);
+  }
+  const std::size_t min_body = min_body_bytes(type, reply);
+  if (body_bytes < min_body) {
+    return fail(Errc::truncated, "{}{} body is {} bytes; at least {} needed", to_string(type),
+                reply ? " reply" : "", body_bytes, min_body);
+  }
+  SpanReader body(r.rest());
+  Decoded out{request_id, read_body(type, reply, body), 0};
+  if (auto st = body.finish(to_string(type)); !st) {
+    return tl::unexpected(st.error());
+  }
+  out.ignored_tail_bytes = body.remaining();
+  return out;
+}
+
+}  // namespace pf::agentlink
