@@ -53,7 +53,7 @@ Status Channel::send(Bytes datagram, std::span<const int> fds) const {
 }
 
 Result<Channel::Received> Channel::receive(Nanos timeout) const {
-  pollfd p{socket_.get(), POLLIN, 0};
+  pollfd p{socket_.get(), POLLIN | POLLRDHUP, 0};
   const auto ms = std::chrono::ceil<std::chrono::milliseconds>(timeout).count();
   int rc = 0;
   do {
@@ -95,7 +95,8 @@ Result<Channel::Received> Channel::receive(Nanos timeout) const {
       }
     }
   }
-  if (n == 0 && out.fds.empty()) {
+  // A zero-length datagram also reads as 0 bytes; only a hang-up is the end.
+  if (n == 0 && out.fds.empty() && (p.revents & (POLLHUP | POLLRDHUP)) != 0) {
     return fail(Errc::closed, "control peer has gone");
   }
   if ((msg.msg_flags & MSG_CTRUNC) != 0) {

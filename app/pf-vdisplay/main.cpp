@@ -1,0 +1,34 @@
+// pf-vdisplay: the display agent. Started by punktfunk-host with one end of
+// a seqpacket socket as --control-fd; serves until the host closes it.
+#include <fcntl.h>
+#include <csignal>
+
+#include <CLI/CLI.hpp>
+
+#include "pf/agent/agent.hpp"
+#include "pf/core/log.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"pf-vdisplay: punktfunk's display agent (started by punktfunk-host)"};
+  int control_fd = -1;
+  int watchdog_ms = 10'000;
+  std::string log_spec = "info";
+  app.add_option("--control-fd", control_fd, "Inherited control socket")->required();
+  app.add_option("--watchdog-ms", watchdog_ms, "Remove all displays after this much host silence")
+      ->check(CLI::Range(100, 600'000));
+  app.add_option("--log", log_spec, "Log levels, as PUNKTFUNK_LOG");
+  CLI11_PARSE(app, argc, argv);
+
+  if (auto spec = pf::log::parse_spec(log_spec)) {
+    pf::log::configure(*spec);
+  }
+  std::signal(SIGPIPE, SIG_IGN);
+  if (::fcntl(control_fd, F_GETFD) == -1) {
+    pf::log::Logger("agent").error("--control-fd {} is not an open descriptor", control_fd);
+    return 2;
+  }
+  ::fcntl(control_fd, F_SETFD, FD_CLOEXEC);
+  pf::agent::Agent agent(pf::agentlink::Channel(pf::UniqueFd(control_fd)),
+                         {std::chrono::milliseconds(watchdog_ms), 16});
+  return agent.run();
+}

@@ -1,0 +1,131 @@
+#include "pf/vdisplay/agent_supervisor.hpp"
+
+#include <poll.h>
+#include <pthread.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "pf/core/log.hpp"
+
+namespace pf::vdisplay {
+namespace {
+
+const log::Logger kLog{"vdisplay"};
+
+constexpr Nanos kFirstBackoff = std::chrono::milliseconds(100);
+constexpr Nanos kMaxBackoff = std::chrono::seconds(5);
+constexpr Nanos kHealthyAfter = std::chrono::seconds(30);
+
+int to_poll_ms(Nanos n) {
+  return static_cast<int>(std::clamp<std::int64_t>(
+      std::chrono::ceil<std::chrono::milliseconds>(n).count(), 0, 60'000));
+}
+
+}  // namespace
+
+AgentSupervisor::AgentSupervisor(SupervisorOptions options)
+    : options_(std::move(options)), stop_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
+  thread_ = std::jthread([this](const std::stop_token& stop) { run(stop); });
+}
+
+AgentSupervisor::~AgentSupervisor() {
+  thread_.request_stop();
+  const std::uint64_t one = 1;
+  static_cast<void>(::write(stop_fd_.get(), &one, sizeof(one)));
+  thread_.join();
+  MutexLock lock(mutex_);
+  agent_.reset();  // closes the channel: the agent removes its displays and exits
+}
+
+Result<agentlink::Reply> AgentSupervisor::call(const agentlink::Message& request,
+                                               std::span<const int> fds) {
+  MutexLock lock(mutex_);
+  if (!agent_) {
+    return fail(Errc::closed, "the display agent is not running (restarting)");
+  }
+  return agent_->call(request, fds, options_.call_timeout);
+}
+
+bool AgentSupervisor::wait_running(Nanos timeout) const {
+  const TimePoint deadline = steady_clock().now() + timeout;
+  while (agent_pid() <= 0) {
+    if (steady_clock().now() >= deadline) {
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return true;
+}
+
+void AgentSupervisor::start_agent() {
+  auto conn = AgentConnection::spawn(options_.spawn);
+  if (!conn) {
+    kLog.error("cannot start the display agent: {}", conn.error().message);
+    return;
+  }
+  const pid_t pid = (*conn)->pid();
+  {
+    MutexLock lock(mutex_);
+    agent_ = std::move(*conn);
+  }
+  pid_.store(pid, std::memory_order_release);
+  const auto n = starts_.fetch_add(1, std::memory_order_acq_rel) + 1;
+  kLog.info("display agent running: {} (pid {}{})", options_.spawn.binary.filename().string(), pid,
+            n > 1 ? fmt::format(", restart {}", n - 1) : std::string());
+}
+
+void AgentSupervisor::drop_agent(const std::string& why) {
+  std::unique_ptr<AgentConnection> gone;
+  {
+    MutexLock lock(mutex_);
+    gone = std::move(agent_);
+  }
+  pid_.store(-1, std::memory_order_release);
+  if (gone) {
+    const std::string how = gone->reap();
+    kLog.error("display agent (pid {}) {}; restarting it", gone->pid(), how.empty() ? why : how);
+  }
+  // `gone` is destroyed here, outside the lock: closes, kills if needed, reaps.
+}
+
+void AgentSupervisor::run(const std::stop_token& stop) {
+  pthread_setname_np(pthread_self(), "pf-agent-sup");
+  Nanos backoff = kFirstBackoff;
+  while (!stop.stop_requested()) {
+    start_agent();
+    const TimePoint started = steady_clock().now();
+    int pidfd = -1;
+    {
+      MutexLock lock(mutex_);
+      pidfd = agent_ ? agent_->pidfd() : -1;
+    }
+    while (pidfd >= 0 && !stop.stop_requested()) {
+      pollfd fds[2] = {{pidfd, POLLIN, 0}, {stop_fd_.get(), POLLIN, 0}};
+      const int rc = ::poll(fds, 2, to_poll_ms(options_.ping_interval));
+      if (stop.stop_requested()) {
+        return;
+      }
+      if (rc > 0 && (fds[0].revents & POLLIN) != 0) {
+        drop_agent("exited");
+        break;
+      }
+      if (rc == 0) {
+        if (auto pong = call(agentlink::Ping{}); !pong) {
+          drop_agent(fmt::format("stopped answering ({})", pong.error().message));
+          break;
+        }
+      }
+    }
+    if (stop.stop_requested()) {
+      return;
+    }
+    backoff = steady_clock().now() - started > kHealthyAfter ? kFirstBackoff : backoff;
+    pollfd wait{stop_fd_.get(), POLLIN, 0};
+    ::poll(&wait, 1, to_poll_ms(backoff));
+    backoff = std::min(backoff * 2, kMaxBackoff);
+  }
+}
+
+}  // namespace pf::vdisplay

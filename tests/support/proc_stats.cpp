@@ -1,0 +1,42 @@
+#include "support/proc_stats.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "pf/core/build_info.hpp"
+
+namespace pf::test {
+namespace {
+
+std::string proc_dir(pid_t pid) { return pid == 0 ? "/proc/self" : "/proc/" + std::to_string(pid); }
+
+}  // namespace
+
+int open_fd_count(pid_t pid) {
+  std::error_code ec;
+  int n = 0;
+  for (auto it = std::filesystem::directory_iterator(proc_dir(pid) + "/fd", ec);
+       !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    ++n;
+  }
+  return ec ? -1 : (pid == 0 ? n - 1 : n);  // minus the iterator's own descriptor
+}
+
+std::int64_t rss_kib(pid_t pid) {
+  std::ifstream in(proc_dir(pid) + "/status");
+  std::string key;
+  while (in >> key) {
+    if (key == "VmRSS:") {
+      std::int64_t kib = -1;
+      in >> kib;
+      return kib;
+    }
+    in.ignore(4096, '\n');
+  }
+  return -1;
+}
+
+bool sanitized_build() { return !build_info::sanitizers.empty(); }
+
+}  // namespace pf::test

@@ -1,0 +1,17 @@
+// Resource counts of a live process, read from /proc: for leak tests.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+
+namespace pf::test {
+
+/// Number of open descriptors of `pid` (0 = this process), -1 if unreadable.
+[[nodiscard]] int open_fd_count(pid_t pid = 0);
+/// Resident set size in KiB (VmRSS), -1 if unreadable.
+[[nodiscard]] std::int64_t rss_kib(pid_t pid = 0);
+/// True when this build runs under a sanitizer (RSS figures are then not comparable).
+[[nodiscard]] bool sanitized_build();
+
+}  // namespace pf::test
