@@ -4,11 +4,14 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <filesystem>
+#include <optional>
 
 #include "commands.hpp"
 #include "pf/core/build_info.hpp"
 #include "pf/core/fs.hpp"
 #include "pf/core/log.hpp"
+#include "pf/vdisplay/agent_supervisor.hpp"
 
 namespace pf::host {
 namespace {
@@ -29,6 +32,13 @@ sigset_t block_shutdown_signals() {
   std::signal(SIGTERM, SIG_DFL);
   std::signal(SIGPIPE, SIG_IGN);  // a vanished peer is an error value, not a crash
   return set;
+}
+
+// pf-vdisplay is installed next to punktfunk-host.
+std::filesystem::path agent_binary() {
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return (ec ? std::filesystem::path(".") : self.parent_path()) / "pf-vdisplay";
 }
 
 int wait_for(const sigset_t& set) {
@@ -65,11 +75,23 @@ int run_serve(const config::HostConfig& cfg) {
   kLog.info("mode {}, config dir {}, host.env {}, state dir {}",
             cfg.mode == config::InstallMode::system ? "system" : "user", s.config_dir.string(),
             cfg.host_env_found ? "loaded" : "not present", s.state_dir.string());
+  const auto agent = agent_binary();
+  if (::access(agent.c_str(), X_OK) != 0) {
+    kLog.error("display agent {} is missing or not executable; reinstall punktfunk",
+               agent.string());
+    return kExitFailure;
+  }
+  std::optional<vdisplay::AgentSupervisor> displays;
+  displays.emplace(vdisplay::SupervisorOptions{{agent, std::chrono::seconds(10), cfg.settings.log_text}});
+  if (!displays->wait_running(std::chrono::seconds(10))) {
+    kLog.warn("display agent not running yet; the supervisor keeps trying");
+  }
   kLog.info("ports: none open; this build runs no network services");
   kLog.info("ready; stop with Ctrl-C or SIGTERM");
 
   const int sig = wait_for(shutdown_signals);
   kLog.info("received {}; shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  displays.reset();  // stops the supervisor; the agent removes its displays and exits
   kLog.info("stopped cleanly");
   return kExitOk;
 }

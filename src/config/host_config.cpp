@@ -44,6 +44,7 @@ const std::array<Key<HostSettings>, 4> kHostKeys = {{
          return tl::unexpected(spec.error());
        }
        s.log = std::move(*spec);
+       s.log_text = std::string(v);
        return ok();
      }},
     {{"PUNKTFUNK_NATIVE_PORT", "9777", kPortAccepted,

@@ -150,6 +150,25 @@ TEST_P(HostServe, StartsAndStopsCleanlyOnSignal) {
   EXPECT_NE(child.output().find("stopped cleanly"), std::string::npos) << child.output();
 }
 
+TEST_F(HostCli, ServeSurvivesKill9OfItsDisplayAgentAndRespawnsIt) {
+  Child child({PF_HOST_BINARY, "serve"}, env_, tmp_.path() / "serve.out");
+  ASSERT_TRUE(child.wait_for_output("ready", 20s)) << child.output();
+  const std::string out = child.output();
+  const auto at = out.find("display agent running: pf-vdisplay (pid ");
+  ASSERT_NE(at, std::string::npos) << out;
+  const int agent = std::stoi(out.substr(at + std::string("display agent running: pf-vdisplay (pid ").size()));
+  ASSERT_EQ(::kill(agent, SIGKILL), 0);
+  const std::string named = "display agent (pid " + std::to_string(agent) +
+                            ") killed by signal 9 (SIGKILL); restarting it";
+  ASSERT_TRUE(child.wait_for_output(named, 2s)) << child.output();
+  ASSERT_TRUE(child.wait_for_output("restart 1)", 5s)) << child.output();
+  child.signal(SIGTERM);
+  const auto exit = child.wait_for(10s);
+  ASSERT_TRUE(exit);
+  EXPECT_EQ(exit->code, 0) << child.output();
+  EXPECT_NE(::kill(agent, 0), 0);
+}
+
 INSTANTIATE_TEST_SUITE_P(Signals, HostServe, ::testing::Values(SIGINT, SIGTERM),
                          [](const auto& p) { return p.param == SIGINT ? "SIGINT" : "SIGTERM"; });
 

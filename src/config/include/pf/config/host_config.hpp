@@ -28,6 +28,7 @@ struct HostSettings {
   std::filesystem::path config_dir;
   std::filesystem::path state_dir;
   log::Spec log;
+  std::string log_text;  ///< PUNKTFUNK_LOG as given (handed on to child processes)
   std::uint16_t native_port = 0;
 };
 
