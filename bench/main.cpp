@@ -24,19 +24,18 @@ class Collector final : public benchmark::BenchmarkReporter {
       if (run.run_type != Run::RT_Iteration || run.error_occurred) {
         continue;
       }
-      const double ns = run.GetAdjustedRealTime() * to_ns(run.time_unit);
-      samples_[run.run_name.function_name].push_back(ns);
+      const std::string name = run.run_name.function_name;
+      samples_[name].push_back(run.GetAdjustedRealTime() * to_ns(run.time_unit));
+      for (const auto& [counter, value] : run.counters) {
+        counter_samples_[name + "." + counter].push_back(value.value);
+      }
     }
   }
 
   [[nodiscard]] Timings medians(std::string_view prefix) const {
     Timings out;
-    for (auto [name, values] : samples_) {
-      std::sort(values.begin(), values.end());
-      const std::size_t n = values.size();
-      const double median = n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
-      out[name.substr(std::min(name.size(), prefix.size()))] = median;
-    }
+    fold(samples_, prefix, out.ns);
+    fold(counter_samples_, prefix, out.counters);
     return out;
   }
 
@@ -51,7 +50,18 @@ class Collector final : public benchmark::BenchmarkReporter {
     return 1.0;
   }
 
+  static void fold(const std::map<std::string, std::vector<double>>& samples, std::string_view prefix,
+                   std::map<std::string, double>& out) {
+    for (auto [name, values] : samples) {
+      std::sort(values.begin(), values.end());
+      const std::size_t n = values.size();
+      out[name.substr(std::min(name.size(), prefix.size()))] =
+          n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+    }
+  }
+
   std::map<std::string, std::vector<double>> samples_;
+  std::map<std::string, std::vector<double>> counter_samples_;
 };
 
 std::string format_value(double v) {

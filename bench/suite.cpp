@@ -2,22 +2,34 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <map>
+#include <string>
 
 namespace pf::bench {
 
 std::span<const Suite> suites() {
-  static const Suite all[] = {core_suite()};
+  static const Suite all[] = {core_suite(), framering_suite()};
   return all;
 }
 
-double timing_ns(const Timings& timings, std::string_view name) {
-  const auto it = timings.find(std::string(name));
-  if (it == timings.end()) {
-    std::fprintf(stderr, "punktfunk-bench: case '%.*s' produced no timing\n",
-                 static_cast<int>(name.size()), name.data());
+namespace {
+
+double lookup(const std::map<std::string, double>& values, std::string_view name) {
+  const auto it = values.find(std::string(name));
+  if (it == values.end()) {
+    std::fprintf(stderr, "punktfunk-bench: '%.*s' was not measured\n", static_cast<int>(name.size()),
+                 name.data());
     std::abort();
   }
   return it->second;
+}
+
+}  // namespace
+
+double timing_ns(const Timings& timings, std::string_view name) { return lookup(timings.ns, name); }
+
+double counter(const Timings& timings, std::string_view name) {
+  return lookup(timings.counters, name);
 }
 
 }  // namespace pf::bench

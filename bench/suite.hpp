@@ -14,9 +14,13 @@
 
 namespace pf::bench {
 
-/// Median real time per iteration of each case, in nanoseconds, keyed by the
-/// case name without the suite prefix ("span_write_header").
-using Timings = std::map<std::string, double>;
+/// What a suite's cases produced, keyed by case name without the suite
+/// prefix ("span_write_header"): the median real time per iteration in
+/// nanoseconds, and user counters as "case.counter" (median over repetitions).
+struct Timings {
+  std::map<std::string, double> ns;
+  std::map<std::string, double> counters;
+};
 
 /// The flat report, in insertion order.
 using Report = std::vector<std::pair<std::string, double>>;
@@ -32,8 +36,11 @@ struct Suite {
 
 /// A timing by case name; a missing case is a bug in the suite (aborts).
 [[nodiscard]] double timing_ns(const Timings& timings, std::string_view name);
+/// A counter by "case.counter"; a missing one is a bug in the suite (aborts).
+[[nodiscard]] double counter(const Timings& timings, std::string_view name);
 
 // One declaration per suite, defined in <name>_suite.cpp.
 [[nodiscard]] const Suite& core_suite();
+[[nodiscard]] const Suite& framering_suite();
 
 }  // namespace pf::bench

@@ -2,6 +2,7 @@
 // keys with units in their names. Figures are not judged here (timings
 // belong to benchmark runs, not to the unit suite).
 #include <regex>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -12,26 +13,42 @@
 namespace pf {
 namespace {
 
-TEST(BenchCli, CoreSuitePrintsOneFlatJsonObject) {
+struct SuiteKeys {
+  const char* suite;
+  std::vector<const char*> required;
+};
+
+class BenchSuite : public ::testing::TestWithParam<SuiteKeys> {};
+
+TEST_P(BenchSuite, PrintsOneFlatJsonObjectWithItsKeys) {
   const test::TempDir tmp;
-  const auto r = test::run({PF_BENCH_BINARY, "core", "--json", "--quick"}, test::clean_environment(),
-                           tmp.path());
+  const auto r = test::run({PF_BENCH_BINARY, GetParam().suite, "--json", "--quick"},
+                           test::clean_environment(), tmp.path(), std::chrono::seconds(120));
   ASSERT_EQ(r.exit.code, 0) << r.output;
   const auto doc = nlohmann::json::parse(r.output);
   ASSERT_TRUE(doc.is_object());
-  const std::regex key_shape("[a-z0-9]+(_[a-z0-9]+)*_(ns|us|ms|gbps|ratio|count)");
+  const std::regex key_shape("[a-z0-9]+(_[a-z0-9]+)*_(ns|us|ms|gbps|ratio|count)(_[a-z0-9]+)?");
   for (const auto& [key, value] : doc.items()) {
     EXPECT_TRUE(std::regex_match(key, key_shape)) << key;
     EXPECT_TRUE(value.is_number()) << key;
     EXPECT_GT(value.get<double>(), 0.0) << key;
   }
-  for (const char* required :
-       {"span_write_header_ns", "raw_write_header_ns", "span_write_vs_raw_ratio",
-        "span_read_header_ns", "raw_read_header_ns", "span_read_vs_raw_ratio",
-        "ratelimit_admit_ns", "log_disabled_call_ns", "summary_add_ns"}) {
+  for (const char* required : GetParam().required) {
     EXPECT_TRUE(doc.contains(required)) << required;
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(
+    Suites, BenchSuite,
+    ::testing::Values(
+        SuiteKeys{"core",
+                  {"span_write_header_ns", "raw_write_header_ns", "span_write_vs_raw_ratio",
+                   "span_read_header_ns", "raw_read_header_ns", "span_read_vs_raw_ratio",
+                   "ratelimit_admit_ns", "log_disabled_call_ns", "summary_add_ns"}},
+        SuiteKeys{"framering",
+                  {"wake_p50_us", "wake_p99_us", "copy_vs_memcpy_ratio_1080p",
+                   "copy_vs_memcpy_ratio_4k"}}),
+    [](const auto& p) { return std::string(p.param.suite); });
 
 TEST(BenchCli, ListsSuitesAndRefusesUnknownOnes) {
   const test::TempDir tmp;
