@@ -131,6 +131,20 @@ TEST(Endpoints, StashRepublishesTheLastFrameIntoAFreshRing) {
   EXPECT_EQ(fresh.checksum_of_out(), got.checksum);
 }
 
+TEST(OutRing, RotatesSoTheBufferBeingEncodedIsNotOverwritten) {
+  OutRing ring(3, 256, 4);
+  EXPECT_TRUE(ring.last_written().empty());
+  const MutableBytes a = ring.next_for_write();
+  EXPECT_EQ(a.size(), 256U * 4);
+  EXPECT_EQ(ring.last_written().data(), a.data());
+  const MutableBytes b = ring.next_for_write();
+  const MutableBytes c = ring.next_for_write();
+  EXPECT_NE(a.data(), b.data());
+  EXPECT_NE(b.data(), c.data());
+  EXPECT_NE(a.data(), c.data());
+  EXPECT_EQ(ring.next_for_write().data(), a.data());  // depth ≤ 2 never sees its buffer reused
+}
+
 // A producer process SIGKILLed at random points, 100 times, over one ring:
 // every slot stays acquirable (abandoned counts as acquired), and the
 // consumer keeps going.

@@ -102,6 +102,34 @@ TEST(AgentSupervisor, FramesFlowAndARecreatedRingGetsAFirstFrameAtOnce) {
             ConsumeOutcome::stale_generation);
 }
 
+TEST(AgentSupervisor, UpdateModeChangesTheRenderedSizeAfterTheRingIsRecreated) {
+  AgentSupervisor sup({spawn_options()});
+  ASSERT_TRUE(sup.wait_running(10s));
+  const std::uint32_t id = add_display(sup, 320, 180, 240'000);
+  HostRing before(id, 1, 320, 180);
+  const auto fds = before.fds();
+  ASSERT_EQ(sup.call(before.request(), fds)->status, ReplyStatus::ok);
+  framering::ConsumedFrame got;
+  ASSERT_TRUE(before.next_frame(got));
+
+  ASSERT_EQ(sup.call(agentlink::UpdateMode{id, 640, 360, 240'000})->status, ReplyStatus::ok);
+  // Frames of the new size no longer fit the old ring: they are dropped, counted.
+  const auto dropped = before.ring.header().dropped;
+  const TimePoint deadline = steady_clock().now() + 5s;
+  while (before.ring.header().dropped == dropped && steady_clock().now() < deadline) {
+    std::this_thread::sleep_for(1ms);
+  }
+  EXPECT_GT(before.ring.header().dropped, dropped);
+
+  HostRing after(id, 2, 640, 360);
+  const auto fds2 = after.fds();
+  ASSERT_EQ(sup.call(after.request(), fds2)->status, ReplyStatus::ok);
+  ASSERT_TRUE(after.next_frame(got));
+  EXPECT_EQ(sup.call(agentlink::UpdateMode{id + 50, 640, 360, 60'000})->status,
+            ReplyStatus::no_such_display);
+  EXPECT_EQ(sup.call(agentlink::UpdateMode{id, 0, 360, 60'000})->status, ReplyStatus::bad_request);
+}
+
 TEST(AgentSupervisor, RefusedChannelIsNotAdoptedAndItsDescriptorsAreClosed) {
   AgentSupervisor sup({spawn_options()});
   ASSERT_TRUE(sup.wait_running(10s));
