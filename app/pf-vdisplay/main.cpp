@@ -19,9 +19,12 @@ int main(int argc, char** argv) {
   app.add_option("--log", log_spec, "Log levels, as PUNKTFUNK_LOG");
   CLI11_PARSE(app, argc, argv);
 
-  if (auto spec = pf::log::parse_spec(log_spec)) {
-    pf::log::configure(*spec);
+  const auto spec = pf::log::parse_spec(log_spec);
+  if (!spec) {
+    pf::log::Logger("agent").error("--log: {}", spec.error().message);
+    return 2;
   }
+  pf::log::configure(*spec);
   std::signal(SIGPIPE, SIG_IGN);
   if (::fcntl(control_fd, F_GETFD) == -1) {
     pf::log::Logger("agent").error("--control-fd {} is not an open descriptor", control_fd);

@@ -194,20 +194,4 @@ ConsumeOutcome Consumer::try_consume(MutableBytes dst, std::uint32_t dst_pitch, 
   return ConsumeOutcome::consumed;
 }
 
-void FrameStash::store(const FrameView& frame) {
-  const std::uint32_t row_bytes = frame.width * bytes_per_pixel(frame.format);
-  pixels_.resize(std::size_t{row_bytes} * frame.height);
-  copy_rows(pixels_.data(), row_bytes, frame.pixels, frame.pitch_bytes, row_bytes, frame.height);
-  view_ = frame;
-  view_.pixels = pixels_.data();
-  view_.pitch_bytes = row_bytes;
-}
-
-PublishOutcome FrameStash::republish(Publisher& publisher, std::uint64_t now_ns) const noexcept {
-  if (pixels_.empty()) {
-    return PublishOutcome::unset;
-  }
-  return publisher.publish(view_, now_ns);
-}
-
 }  // namespace pf::framering

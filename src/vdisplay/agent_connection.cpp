@@ -1,41 +1,18 @@
 #include "pf/vdisplay/agent_connection.hpp"
 
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
-#include <cstring>
-#include <vector>
+#include <cerrno>
 
 #include <fmt/format.h>
-
-extern char** environ;  // NOLINT(readability-redundant-declaration)
 
 namespace pf::vdisplay {
 namespace {
 
 constexpr int kChildControlFd = 3;
 
-int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
-
 }  // namespace
-
-std::string describe_exit(int status) {
-  if (WIFEXITED(status)) {
-    return fmt::format("exited with status {}", WEXITSTATUS(status));
-  }
-  if (WIFSIGNALED(status)) {
-    const int sig = WTERMSIG(status);
-    const char* name = sigabbrev_np(sig);
-    return fmt::format("killed by signal {} (SIG{})", sig, name != nullptr ? name : "?");
-  }
-  return "ended";
-}
 
 Result<std::unique_ptr<AgentConnection>> AgentConnection::spawn(const AgentSpawnOptions& options) {
   if (::access(options.binary.c_str(), X_OK) != 0) {
@@ -45,55 +22,21 @@ Result<std::unique_ptr<AgentConnection>> AgentConnection::spawn(const AgentSpawn
   if (!pair) {
     return tl::unexpected(pair.error());
   }
-  // Kept above the low numbers so the dup2 onto fd 3 below is a real dup
-  // (a dup2 onto itself would leave close-on-exec set).
-  UniqueFd child_end(::fcntl(pair->second.fd(), F_DUPFD_CLOEXEC, 10));
-  { [[maybe_unused]] UniqueFd original = pair->second.release(); }
-  if (!child_end) {
-    return fail_errno(errno, "dup of the agent's control socket");
+  const UniqueFd child_end = pair->second.release();
+  const auto watchdog_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(options.watchdog).count();
+  auto process = ChildProcess::spawn(SpawnSpec{
+      {options.binary.string(), "--control-fd", std::to_string(kChildControlFd), "--watchdog-ms",
+       std::to_string(watchdog_ms), "--log", options.log_spec},
+      std::nullopt,
+      {{child_end.get(), kChildControlFd}},
+      {}});
+  if (!process) {
+    return tl::unexpected(process.error());
   }
-  const std::string watchdog_ms = std::to_string(
-      std::chrono::duration_cast<std::chrono::milliseconds>(options.watchdog).count());
-  std::vector<std::string> args = {options.binary.string(), "--control-fd",
-                                   std::to_string(kChildControlFd), "--watchdog-ms", watchdog_ms,
-                                   "--log", options.log_spec};
-  std::vector<char*> argv;
-  for (auto& a : args) {
-    argv.push_back(a.data());
-  }
-  argv.push_back(nullptr);
-
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  // dup2 onto fd 3 clears close-on-exec there; every other descriptor of
-  // ours is close-on-exec and stays behind.
-  posix_spawn_file_actions_adddup2(&actions, child_end.get(), kChildControlFd);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t none;
-  sigset_t defaults;
-  sigemptyset(&none);
-  sigemptyset(&defaults);
-  sigaddset(&defaults, SIGINT);
-  sigaddset(&defaults, SIGTERM);
-  sigaddset(&defaults, SIGPIPE);
-  posix_spawnattr_setsigmask(&attr, &none);  // the host blocks SIGINT/SIGTERM; the agent must not
-  posix_spawnattr_setsigdefault(&attr, &defaults);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  pid_t pid = -1;
-  const int rc = posix_spawn(&pid, argv[0], &actions, &attr, argv.data(), environ);
-  posix_spawnattr_destroy(&attr);
-  posix_spawn_file_actions_destroy(&actions);
-  child_end.reset();
-  if (rc != 0) {
-    return fail_errno(rc, fmt::format("starting {}", options.binary.string()));
-  }
-  UniqueFd pidfd(pidfd_open(pid));
+  const pid_t pid = process->pid();
   std::unique_ptr<AgentConnection> conn(
-      new AgentConnection(std::move(pair->first), pid, std::move(pidfd)));
-  if (!conn->pidfd_) {
-    return fail_errno(errno, "pidfd_open for the display agent");
-  }
+      new AgentConnection(std::move(pair->first), std::move(*process)));
   auto hello = conn->call(agentlink::Hello{});
   if (!hello) {
     return fail(hello.error().code, "display agent (pid {}) did not answer Hello: {}", pid,
@@ -108,27 +51,12 @@ Result<std::unique_ptr<AgentConnection>> AgentConnection::spawn(const AgentSpawn
 
 AgentConnection::~AgentConnection() {
   { [[maybe_unused]] UniqueFd closing = channel_.release(); }  // the agent sees EOF and exits
-  if (!reaped_) {
-    pollfd p{pidfd_.get(), POLLIN, 0};
-    if (::poll(&p, 1, 1000) <= 0) {
-      ::kill(pid_, SIGKILL);
-    }
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-  }
+  process_.stop(std::chrono::seconds(1));
 }
 
 std::string AgentConnection::reap() {
-  if (reaped_) {
-    return "already reaped";
-  }
-  int status = 0;
-  const pid_t r = ::waitpid(pid_, &status, WNOHANG);
-  if (r != pid_) {
-    return "";
-  }
-  reaped_ = true;
-  return describe_exit(status);
+  const auto status = process_.try_reap();
+  return status ? describe_wait_status(*status) : std::string();
 }
 
 Result<agentlink::Reply> AgentConnection::call(const agentlink::Message& request,

@@ -116,21 +116,6 @@ TEST(Endpoints, ASlotThatNoLongerHoldsTheTokensFrameIsNotRead) {
   EXPECT_EQ(fx.consume(got), ConsumeOutcome::no_new_frame);  // the same token is not retried
 }
 
-TEST(Endpoints, StashRepublishesTheLastFrameIntoAFreshRing) {
-  SourceFrame src(64, 64);
-  FrameStash stash;
-  EXPECT_EQ(stash.republish(*std::make_unique<Publisher>(RingMemory::create({1, 1, 64, 64}).value(), -1), 0),
-            PublishOutcome::unset);
-  stash.store(src.render(77));
-  src.render(78);  // the source moves on; the stash keeps its own copy
-  Fixture fresh(64, 64);
-  ASSERT_EQ(stash.republish(fresh.publisher, 1), PublishOutcome::published);
-  ConsumedFrame got;
-  ASSERT_EQ(fresh.consume(got), ConsumeOutcome::consumed);
-  EXPECT_EQ(got.frame_id, 77U);
-  EXPECT_EQ(fresh.checksum_of_out(), got.checksum);
-}
-
 TEST(OutRing, RotatesSoTheBufferBeingEncodedIsNotOverwritten) {
   OutRing ring(3, 256, 4);
   EXPECT_TRUE(ring.last_written().empty());

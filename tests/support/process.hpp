@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "pf/core/process.hpp"
+
 namespace pf::test {
 
 struct Exit {
@@ -26,12 +28,12 @@ class Child {
  public:
   Child(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
         const std::filesystem::path& output_file);
-  ~Child();  // kills (SIGKILL) and reaps a child that is still running
+  // Destruction kills (SIGKILL) and reaps a child that is still running.
   Child(const Child&) = delete;
   Child& operator=(const Child&) = delete;
 
-  [[nodiscard]] pid_t pid() const noexcept { return pid_; }
-  void signal(int sig) const;
+  [[nodiscard]] pid_t pid() const noexcept { return process_.pid(); }
+  void signal(int sig) const { process_.signal(sig); }
   /// Waits for exit; std::nullopt if it is still running after `timeout`.
   [[nodiscard]] std::optional<Exit> wait_for(std::chrono::milliseconds timeout);
   /// Everything written to stdout and stderr so far.
@@ -40,8 +42,7 @@ class Child {
   [[nodiscard]] bool wait_for_output(const std::string& needle, std::chrono::milliseconds timeout);
 
  private:
-  pid_t pid_ = -1;
-  std::optional<Exit> exit_;
+  ChildProcess process_;
   std::filesystem::path output_file_;
 };
 

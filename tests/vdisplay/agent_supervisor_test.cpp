@@ -180,11 +180,6 @@ TEST(AgentConnection, WatchdogRemovesTheDisplaysOfASilentHost) {
   EXPECT_EQ(r->status, ReplyStatus::no_such_display);
 }
 
-TEST(AgentConnection, DescribesHowAProcessEnded) {
-  EXPECT_EQ(describe_exit(SIGKILL), "killed by signal 9 (SIGKILL)");
-  EXPECT_EQ(describe_exit(3 << 8), "exited with status 3");
-}
-
 // 1,000 create → attach → recreate cycles: descriptors equal at start and
 // end in both processes, and resident memory flat.
 TEST(AgentLifecycle, ThousandRecreatesLeakNothing) {

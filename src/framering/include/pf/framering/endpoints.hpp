@@ -136,18 +136,4 @@ class Consumer {
   ConsumerCounters counters_;
 };
 
-/// The producer's copy of the last frame it composed, republished into every
-/// freshly attached ring so an idle desktop still yields a first frame.
-class FrameStash {
- public:
-  void store(const FrameView& frame);
-  [[nodiscard]] bool empty() const noexcept { return pixels_.empty(); }
-  /// Publishes the stashed frame (if any and if it fits the ring).
-  PublishOutcome republish(Publisher& publisher, std::uint64_t now_ns) const noexcept;
-
- private:
-  std::vector<std::uint8_t> pixels_;
-  FrameView view_{};
-};
-
 }  // namespace pf::framering

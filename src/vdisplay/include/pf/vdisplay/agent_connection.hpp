@@ -16,8 +16,8 @@
 #include "pf/agentlink/channel.hpp"
 #include "pf/agentlink/protocol.hpp"
 #include "pf/core/clock.hpp"
+#include "pf/core/process.hpp"
 #include "pf/core/result.hpp"
-#include "pf/core/unique.hpp"
 
 namespace pf::vdisplay {
 
@@ -26,9 +26,6 @@ struct AgentSpawnOptions {
   Nanos watchdog = std::chrono::seconds(10);       ///< the agent's watchdog
   std::string log_spec = "info";                   ///< the agent's log levels
 };
-
-/// How a process ended, for messages: "exited with status 3", "killed by signal 9 (SIGKILL)".
-[[nodiscard]] std::string describe_exit(int wait_status);
 
 class AgentConnection {
  public:
@@ -43,20 +40,18 @@ class AgentConnection {
                                               std::span<const int> fds = {},
                                               Nanos timeout = std::chrono::seconds(2));
 
-  [[nodiscard]] pid_t pid() const noexcept { return pid_; }
+  [[nodiscard]] pid_t pid() const noexcept { return process_.pid(); }
   /// Readable once the process has exited (poll it; then call reap()).
-  [[nodiscard]] int pidfd() const noexcept { return pidfd_.get(); }
-  /// Collects the exit status of a process that has exited; "" if it runs.
+  [[nodiscard]] int pidfd() const noexcept { return process_.pidfd(); }
+  /// How the process ended, once it has; "" while it runs.
   [[nodiscard]] std::string reap();
 
  private:
-  AgentConnection(agentlink::Channel channel, pid_t pid, UniqueFd pidfd) noexcept
-      : channel_(std::move(channel)), pid_(pid), pidfd_(std::move(pidfd)) {}
+  AgentConnection(agentlink::Channel channel, ChildProcess process) noexcept
+      : channel_(std::move(channel)), process_(std::move(process)) {}
 
   agentlink::Channel channel_;
-  pid_t pid_;
-  UniqueFd pidfd_;
-  bool reaped_ = false;
+  ChildProcess process_;
   std::uint32_t next_request_id_ = 1;
 };
 
