@@ -1,9 +1,13 @@
 #include "pf/core/fs.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <system_error>
+
+#include "pf/core/unique.hpp"
 
 namespace pf {
 namespace {
@@ -40,6 +44,78 @@ Result<DirOutcome> ensure_private_dir(const std::filesystem::path& dir) {
     return classify_existing(dir, st);
   }
   return fail_errno(errno, fmt::format("cannot create {}", dir.string()));
+}
+
+Status write_file_atomic(const std::filesystem::path& file, std::string_view content, unsigned mode) {
+  const std::filesystem::path dir = file.has_parent_path() ? file.parent_path() : ".";
+  std::string tmp = (dir / ("." + file.filename().string() + ".XXXXXX")).string();
+  const UniqueFd fd(::mkostemp(tmp.data(), O_CLOEXEC));  // created 0600
+  if (!fd) {
+    return fail_errno(errno, fmt::format("cannot create a temporary file next to {}", file.string()));
+  }
+  auto remove_tmp = [&] { ::unlink(tmp.c_str()); };
+  if (::fchmod(fd.get(), static_cast<mode_t>(mode)) != 0) {
+    const int err = errno;
+    remove_tmp();
+    return fail_errno(err, fmt::format("chmod {}", tmp));
+  }
+  std::size_t done = 0;
+  while (done < content.size()) {
+    const ssize_t n = ::write(fd.get(), content.data() + done, content.size() - done);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n <= 0) {
+      const int err = errno;
+      remove_tmp();
+      return fail_errno(err, fmt::format("writing {}", tmp));
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd.get()) != 0 || ::rename(tmp.c_str(), file.c_str()) != 0) {
+    const int err = errno;
+    remove_tmp();
+    return fail_errno(err, fmt::format("replacing {}", file.string()));
+  }
+  const UniqueFd dirfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (dirfd) {
+    ::fsync(dirfd.get());  // best effort: the rename itself already happened
+  }
+  return ok();
+}
+
+Result<std::string> read_small_file(const std::filesystem::path& file, std::size_t max_bytes) {
+  const UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+  if (!fd) {
+    return fail_errno(errno, fmt::format("cannot open {}", file.string()));
+  }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) {
+    return fail_errno(errno, fmt::format("cannot stat {}", file.string()));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    return fail(Errc::malformed, "{} is not a regular file", file.string());
+  }
+  std::string text(max_bytes + 1, '\0');
+  std::size_t used = 0;
+  while (used < text.size()) {
+    const ssize_t n = ::read(fd.get(), text.data() + used, text.size() - used);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0) {
+      return fail_errno(errno, fmt::format("cannot read {}", file.string()));
+    }
+    if (n == 0) {
+      break;
+    }
+    used += static_cast<std::size_t>(n);
+  }
+  if (used > max_bytes) {
+    return fail(Errc::overflow, "{} is larger than {} bytes", file.string(), max_bytes);
+  }
+  text.resize(used);
+  return text;
 }
 
 }  // namespace pf

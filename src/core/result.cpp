@@ -19,6 +19,8 @@ std::string_view to_string(Errc code) noexcept {
     case Errc::unsupported: return "unsupported";
     case Errc::timeout: return "timeout";
     case Errc::closed: return "closed";
+    case Errc::limit_reached: return "limit_reached";
+    case Errc::refused: return "refused";
   }
   return "unknown";
 }

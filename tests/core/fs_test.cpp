@@ -58,3 +58,41 @@ TEST(EnsurePrivateDir, RefusesAFileInTheWay) {
 
 }  // namespace
 }  // namespace pf
+
+namespace pf {
+namespace {
+
+TEST(WriteFileAtomic, ReplacesContentWithTheGivenMode) {
+  const test::TempDir tmp;
+  const auto file = tmp.path() / "secret";
+  ASSERT_TRUE(write_file_atomic(file, "one", 0600));
+  EXPECT_EQ(mode_of(file), 0600U);
+  EXPECT_EQ(read_small_file(file, 100).value(), "one");
+  ASSERT_TRUE(write_file_atomic(file, "two two", 0640));
+  EXPECT_EQ(read_small_file(file, 100).value(), "two two");
+  EXPECT_EQ(mode_of(file), 0640U);
+  // No temporary files are left behind.
+  int entries = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(tmp.path())) {
+    ++entries;
+  }
+  EXPECT_EQ(entries, 1);
+}
+
+TEST(WriteFileAtomic, FailsCleanlyWhereItCannotWrite) {
+  const test::TempDir tmp;
+  const auto st = write_file_atomic(tmp.path() / "missing-dir" / "f", "x", 0600);
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, Errc::not_found);
+}
+
+TEST(ReadSmallFile, RefusesLargeFilesAndDirectories) {
+  const test::TempDir tmp;
+  tmp.write("big", std::string(101, 'x'));
+  EXPECT_EQ(read_small_file(tmp.path() / "big", 100).error().code, Errc::overflow);
+  EXPECT_EQ(read_small_file(tmp.path(), 100).error().code, Errc::malformed);
+  EXPECT_EQ(read_small_file(tmp.path() / "nope", 100).error().code, Errc::not_found);
+}
+
+}  // namespace
+}  // namespace pf

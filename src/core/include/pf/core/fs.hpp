@@ -2,7 +2,10 @@
 #pragma once
 
 #include <cstdint>
+#include <cstddef>
 #include <filesystem>
+#include <string>
+#include <string_view>
 
 #include "pf/core/result.hpp"
 
@@ -20,5 +23,16 @@ enum class DirOutcome : std::uint8_t {
 /// the default mode; the directory itself, when created, gets mode 0700.
 /// An existing directory's mode is never changed (the operator chose it).
 [[nodiscard]] Result<DirOutcome> ensure_private_dir(const std::filesystem::path& dir);
+
+/// Replaces `file` atomically with `content`: writes a temporary file in the
+/// same directory with `mode` (e.g. 0600 for secrets), fsyncs it, renames it
+/// over `file`, and fsyncs the directory. Readers see the old or the new
+/// content, never a mix; the mode never passes through anything wider.
+[[nodiscard]] Status write_file_atomic(const std::filesystem::path& file, std::string_view content,
+                                       unsigned mode);
+
+/// Reads a whole regular file of at most `max_bytes`.
+[[nodiscard]] Result<std::string> read_small_file(const std::filesystem::path& file,
+                                                  std::size_t max_bytes);
 
 }  // namespace pf

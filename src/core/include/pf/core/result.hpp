@@ -31,6 +31,8 @@ enum class Errc : std::uint16_t {
   unsupported = 9,        ///< valid request this build or machine cannot serve
   timeout = 10,           ///< a deadline passed
   closed = 11,            ///< the peer or object is gone
+  limit_reached = 12,     ///< a configured maximum would be exceeded
+  refused = 13,           ///< a policy forbids the request
 };
 
 /// Stable snake_case name of a code ("config_invalid").
