@@ -11,7 +11,8 @@
 #include "pf/core/build_info.hpp"
 #include "pf/core/fs.hpp"
 #include "pf/core/log.hpp"
-#include "pf/vdisplay/agent_supervisor.hpp"
+#include "pf/vdisplay/display_service.hpp"
+#include "pf/vdisplay/policy.hpp"
 
 namespace pf::host {
 namespace {
@@ -81,9 +82,18 @@ int run_serve(const config::HostConfig& cfg) {
                agent.string());
     return kExitFailure;
   }
-  std::optional<vdisplay::AgentSupervisor> displays;
-  displays.emplace(vdisplay::SupervisorOptions{{agent, std::chrono::seconds(10), cfg.settings.log_text}});
-  if (!displays->wait_running(std::chrono::seconds(10))) {
+  auto display_settings = vdisplay::load_display_settings(s.config_dir / vdisplay::kDisplaySettingsFile);
+  if (!display_settings) {
+    kLog.error("{}", display_settings.error().message);
+    return kExitFailure;
+  }
+  // No GPU inventory yet: the choice falls through to the preferences, then to CPU rendering.
+  const auto gpu = vdisplay::choose_render_gpu(display_settings->render_gpu, s.render_gpu, {});
+  vdisplay::SupervisorOptions agent_options;
+  agent_options.spawn = {agent, std::chrono::seconds(10), s.log_text};
+  std::optional<vdisplay::DisplayService> displays;
+  displays.emplace(std::move(agent_options), *display_settings, gpu);
+  if (!displays->wait_agent_running(std::chrono::seconds(10))) {
     kLog.warn("display agent not running yet; the supervisor keeps trying");
   }
   kLog.info("ports: none open; this build runs no network services");

@@ -24,7 +24,7 @@ Status apply_dir(std::string_view value, std::filesystem::path& out) {
   return ok();
 }
 
-const std::array<Key<HostSettings>, 4> kHostKeys = {{
+const std::array<Key<HostSettings>, 5> kHostKeys = {{
     {{kConfigDirKey, "", "an absolute directory path",
       "Directory holding host.env, the host's keys and tokens, and its settings files. Default: "
       "$XDG_CONFIG_HOME/punktfunk, else ~/.config/punktfunk; /etc/punktfunk with --system.",
@@ -55,6 +55,16 @@ const std::array<Key<HostSettings>, 4> kHostKeys = {{
          return tl::unexpected(port.error());
        }
        s.native_port = *port;
+       return ok();
+     }},
+    {{"PUNKTFUNK_RENDER_GPU", "", "empty (automatic), cpu, or part of a GPU's name or PCI address",
+      "The GPU virtual displays render on, when the console has no saved preference. Empty picks "
+      "the GPU with the most memory, or CPU rendering when there is none."},
+     [](std::string_view v, HostSettings& s) -> Status {
+       if (v.size() > 256) {
+         return fail(Errc::config_invalid, "longer than 256 characters");
+       }
+       s.render_gpu = std::string(v);
        return ok();
      }},
 }};

@@ -74,6 +74,9 @@ void AgentSupervisor::start_agent() {
   const auto n = starts_.fetch_add(1, std::memory_order_acq_rel) + 1;
   kLog.info("display agent running: {} (pid {}{})", options_.spawn.binary.filename().string(), pid,
             n > 1 ? fmt::format(", restart {}", n - 1) : std::string());
+  if (options_.on_started) {
+    options_.on_started(n);
+  }
 }
 
 void AgentSupervisor::drop_agent(const std::string& why) {

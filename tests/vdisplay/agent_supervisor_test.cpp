@@ -22,6 +22,12 @@ AgentSpawnOptions spawn_options(Nanos watchdog = 10s) {
   return AgentSpawnOptions{PF_VDISPLAY_BINARY, watchdog, "warn"};
 }
 
+SupervisorOptions supervisor_options() {
+  SupervisorOptions o;
+  o.spawn = spawn_options();
+  return o;
+}
+
 // One display's host side: its ring, wake fd and consumer.
 struct HostRing {
   HostRing(std::uint32_t display, std::uint32_t generation, std::uint32_t w, std::uint32_t h)
@@ -64,7 +70,7 @@ std::uint32_t add_display(AgentSupervisor& sup, std::uint32_t w, std::uint32_t h
 }
 
 TEST(AgentSupervisor, StartsTheAgentAndTalksToIt) {
-  AgentSupervisor sup({spawn_options()});
+  AgentSupervisor sup(supervisor_options());
   ASSERT_TRUE(sup.wait_running(10s));
   EXPECT_GT(sup.agent_pid(), 0);
   const auto pong = sup.call(agentlink::Ping{});
@@ -74,7 +80,7 @@ TEST(AgentSupervisor, StartsTheAgentAndTalksToIt) {
 }
 
 TEST(AgentSupervisor, FramesFlowAndARecreatedRingGetsAFirstFrameAtOnce) {
-  AgentSupervisor sup({spawn_options()});
+  AgentSupervisor sup(supervisor_options());
   ASSERT_TRUE(sup.wait_running(10s));
   const std::uint32_t id = add_display(sup, 320, 180, 240'000);
   ASSERT_NE(id, 0U);
@@ -103,7 +109,7 @@ TEST(AgentSupervisor, FramesFlowAndARecreatedRingGetsAFirstFrameAtOnce) {
 }
 
 TEST(AgentSupervisor, UpdateModeChangesTheRenderedSizeAfterTheRingIsRecreated) {
-  AgentSupervisor sup({spawn_options()});
+  AgentSupervisor sup(supervisor_options());
   ASSERT_TRUE(sup.wait_running(10s));
   const std::uint32_t id = add_display(sup, 320, 180, 240'000);
   HostRing before(id, 1, 320, 180);
@@ -131,7 +137,7 @@ TEST(AgentSupervisor, UpdateModeChangesTheRenderedSizeAfterTheRingIsRecreated) {
 }
 
 TEST(AgentSupervisor, RefusedChannelIsNotAdoptedAndItsDescriptorsAreClosed) {
-  AgentSupervisor sup({spawn_options()});
+  AgentSupervisor sup(supervisor_options());
   ASSERT_TRUE(sup.wait_running(10s));
   const std::uint32_t id = add_display(sup, 64, 64, 60'000);
   const int agent_fds_before = test::open_fd_count(sup.agent_pid());
@@ -151,7 +157,7 @@ TEST(AgentSupervisor, RefusedChannelIsNotAdoptedAndItsDescriptorsAreClosed) {
 }
 
 TEST(AgentSupervisor, AKilledAgentIsDetectedAndRespawnedWithinTwoSeconds) {
-  AgentSupervisor sup({spawn_options()});
+  AgentSupervisor sup(supervisor_options());
   ASSERT_TRUE(sup.wait_running(10s));
   const pid_t first = sup.agent_pid();
   const TimePoint killed = steady_clock().now();
@@ -183,7 +189,7 @@ TEST(AgentConnection, WatchdogRemovesTheDisplaysOfASilentHost) {
 // 1,000 create → attach → recreate cycles: descriptors equal at start and
 // end in both processes, and resident memory flat.
 TEST(AgentLifecycle, ThousandRecreatesLeakNothing) {
-  AgentSupervisor sup({spawn_options()});
+  AgentSupervisor sup(supervisor_options());
   ASSERT_TRUE(sup.wait_running(10s));
   const pid_t agent = sup.agent_pid();
   const std::uint32_t id = add_display(sup, 64, 64, 1'000'000);

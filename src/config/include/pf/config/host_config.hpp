@@ -30,6 +30,7 @@ struct HostSettings {
   log::Spec log;
   std::string log_text;  ///< PUNKTFUNK_LOG as given (handed on to child processes)
   std::uint16_t native_port = 0;
+  std::string render_gpu;  ///< PUNKTFUNK_RENDER_GPU: "", "cpu", or a GPU name/id substring
 };
 
 struct HostConfigInput {

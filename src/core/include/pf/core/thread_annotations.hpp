@@ -24,6 +24,9 @@
 #define PF_RELEASE(...) PF_THREAD_ANNOTATION(release_capability(__VA_ARGS__))
 #define PF_TRY_ACQUIRE(...) PF_THREAD_ANNOTATION(try_acquire_capability(__VA_ARGS__))
 #define PF_RETURN_CAPABILITY(x) PF_THREAD_ANNOTATION(lock_returned(x))
+/// For the rare function the analysis cannot follow (a condition-variable
+/// predicate runs with the lock held by the wait); say why at the use.
+#define PF_NO_THREAD_SAFETY_ANALYSIS PF_THREAD_ANNOTATION(no_thread_safety_analysis)
 
 namespace pf {
 

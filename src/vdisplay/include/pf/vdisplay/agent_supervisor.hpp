@@ -28,6 +28,10 @@ struct SupervisorOptions {
   AgentSpawnOptions spawn;
   Nanos ping_interval = std::chrono::seconds(3);
   Nanos call_timeout = std::chrono::seconds(2);
+  /// Called on the supervisor thread after every successful start, with the
+  /// start count (1 = first start); no lock of the supervisor is held, so it
+  /// may call(). A restart means every display of the old agent is gone.
+  std::function<void(std::uint64_t starts)> on_started;
 };
 
 class AgentSupervisor {

@@ -1,0 +1,216 @@
+#include "pf/vdisplay/display_service.hpp"
+
+#include <pthread.h>
+
+#include <array>
+#include <functional>
+
+#include "pf/core/log.hpp"
+
+namespace pf::vdisplay {
+namespace {
+
+const log::Logger kLog{"vdisplay"};
+
+Status expect_ok(const Result<agentlink::Reply>& r, std::string_view what) {
+  if (!r) {
+    return fail(r.error().code, "{}: {}", what, r.error().message);
+  }
+  if (r->status != agentlink::ReplyStatus::ok) {
+    return fail(Errc::io, "{}: the display agent answered '{}'", what, agentlink::to_string(r->status));
+  }
+  return ok();
+}
+
+}  // namespace
+
+DisplayService::DisplayService(SupervisorOptions agent, DisplaySettings settings, GpuChoice gpu)
+    : manager_(std::move(settings), gpu) {
+  kLog.info("render GPU: {} ({})", gpu.name, gpu.reason);
+  agent.on_started = [this](std::uint64_t starts) { on_agent_started(starts); };
+  agent_ = std::make_unique<AgentSupervisor>(std::move(agent));
+  expiry_ = std::jthread([this](const std::stop_token& stop) { run_expiry(stop); });
+}
+
+DisplayService::~DisplayService() {
+  expiry_.request_stop();
+  expiry_changed_.notify_all();
+  expiry_.join();
+  agent_.reset();  // the agent removes every display when its channel closes
+}
+
+Result<OpenedDisplay> DisplayService::open(std::string_view client, const Mode& mode) {
+  MutexLock lock(mutex_);
+  auto acquired = manager_.acquire(client, mode, steady_clock().now());
+  if (!acquired) {
+    return tl::unexpected(acquired.error());
+  }
+  if (auto st = apply(acquired->actions); !st) {
+    // Undo the decision so the manager never believes in a display that is not there.
+    static_cast<void>(apply(manager_.release(acquired->lease, ReleaseReason::quit, steady_clock().now())));
+    return tl::unexpected(st.error());
+  }
+  reschedule();
+  const auto it = rings_.find(acquired->lease.display);
+  return OpenedDisplay{acquired->lease, acquired->mode, acquired->kind,
+                       it == rings_.end() ? nullptr : it->second};
+}
+
+void DisplayService::close(const Lease& lease, ReleaseReason reason) {
+  MutexLock lock(mutex_);
+  if (auto st = apply(manager_.release(lease, reason, steady_clock().now())); !st) {
+    kLog.warn("releasing display {}: {}", lease.display, st.error().message);
+  }
+  reschedule();  // a new linger deadline
+}
+
+void DisplayService::reschedule() {
+  schedule_changed_ = true;
+  expiry_changed_.notify_all();
+}
+
+Result<std::shared_ptr<HostRing>> DisplayService::change_mode(const Lease& lease, const Mode& mode) {
+  MutexLock lock(mutex_);
+  auto actions = manager_.change_mode(lease, mode);
+  if (!actions) {
+    return tl::unexpected(actions.error());
+  }
+  if (auto st = apply(*actions); !st) {
+    return tl::unexpected(st.error());
+  }
+  return rings_[lease.display];
+}
+
+std::shared_ptr<HostRing> DisplayService::ring(const Lease& lease) {
+  MutexLock lock(mutex_);
+  for (const SlotView& s : manager_.snapshot()) {
+    if (s.display == lease.display && s.generation == lease.generation && s.state == DisplayState::active) {
+      const auto it = rings_.find(lease.display);
+      return it == rings_.end() ? nullptr : it->second;
+    }
+  }
+  return nullptr;
+}
+
+std::vector<SlotView> DisplayService::snapshot() const {
+  MutexLock lock(mutex_);
+  return manager_.snapshot();
+}
+
+Status DisplayService::deliver_ring(DisplayId display, const Mode& mode) {
+  const std::uint32_t generation = next_generation_;
+  next_generation_ = next_generation_ >= framering::kGenerationMask ? 1 : next_generation_ + 1;
+  auto ring = framering::RingMemory::create({display, generation, mode.width, mode.height});
+  if (!ring) {
+    return tl::unexpected(ring.error());
+  }
+  auto wake = framering::make_wake_fd();
+  if (!wake) {
+    return tl::unexpected(wake.error());
+  }
+  auto host_ring = std::make_shared<HostRing>(HostRing{std::move(*ring), std::move(*wake)});
+  const std::array<int, 2> fds = {host_ring->ring.fd(), host_ring->wake.get()};
+  if (auto st = expect_ok(agent_->call(agentlink::SetFrameChannel{display, generation,
+                                                                  host_ring->ring.ring_length()},
+                                       fds),
+                          "delivering a frame ring");
+      !st) {
+    return st;
+  }
+  rings_[display] = std::move(host_ring);
+  ring_epoch_.fetch_add(1, std::memory_order_acq_rel);
+  return ok();
+}
+
+Status DisplayService::apply(const std::vector<Action>& actions) {
+  for (const Action& a : actions) {
+    switch (a.kind) {
+      case ActionKind::set_render_gpu:
+        if (auto st = expect_ok(agent_->call(agentlink::SetRenderGpu{a.gpu_index}), "pinning the render GPU");
+            !st) {
+          return st;
+        }
+        break;
+      case ActionKind::add_display: {
+        const auto r = agent_->call(agentlink::AddDisplay{
+            0, a.mode.width, a.mode.height, a.mode.refresh_mhz, a.display, 0, 0, 0});
+        if (auto st = expect_ok(r, "adding a display"); !st) {
+          return st;
+        }
+        if (r->a != a.display) {
+          static_cast<void>(agent_->call(agentlink::RemoveDisplay{r->a}));
+          return fail(Errc::io, "the display agent gave id {} instead of {}", r->a, a.display);
+        }
+        if (auto st = deliver_ring(a.display, a.mode); !st) {
+          return st;
+        }
+        kLog.info("display {} added at {}", a.display, to_string(a.mode));
+        break;
+      }
+      case ActionKind::remove_display: {
+        rings_.erase(a.display);
+        const auto r = agent_->call(agentlink::RemoveDisplay{a.display});
+        if (r && r->status != agentlink::ReplyStatus::ok && r->status != agentlink::ReplyStatus::no_such_display) {
+          return expect_ok(r, "removing a display");
+        }
+        kLog.info("display {} removed", a.display);
+        break;
+      }
+      case ActionKind::update_mode:
+        if (auto st = expect_ok(agent_->call(agentlink::UpdateMode{a.display, a.mode.width, a.mode.height,
+                                                                   a.mode.refresh_mhz}),
+                                "changing a display's mode");
+            !st) {
+          return st;
+        }
+        if (auto st = deliver_ring(a.display, a.mode); !st) {
+          return st;
+        }
+        break;
+      case ActionKind::unset:
+        break;
+    }
+  }
+  return ok();
+}
+
+void DisplayService::on_agent_started(std::uint64_t starts) {
+  if (starts <= 1) {
+    return;
+  }
+  MutexLock lock(mutex_);
+  rings_.clear();  // they belonged to the dead agent's displays
+  const auto actions = manager_.recreate_all();
+  if (auto st = apply(actions); !st) {
+    kLog.error("recreating displays after the agent restarted: {}", st.error().message);
+    return;
+  }
+  kLog.info("recreated {} active display(s) after the agent restarted",
+            std::count_if(actions.begin(), actions.end(),
+                          [](const Action& a) { return a.kind == ActionKind::add_display; }));
+}
+
+void DisplayService::run_expiry(const std::stop_token& stop) {
+  pthread_setname_np(pthread_self(), "pf-displays");
+  MutexLock lock(mutex_);
+  while (!stop.stop_requested()) {
+    const auto deadline = manager_.next_deadline();
+    // Woken by a deadline, a changed schedule, or stop. The predicate reads
+    // a guarded member while the wait holds the lock again.
+    const auto changed = [this]() PF_NO_THREAD_SAFETY_ANALYSIS { return schedule_changed_; };
+    if (deadline) {
+      expiry_changed_.wait_until(mutex_, stop, *deadline, changed);
+    } else {
+      expiry_changed_.wait(mutex_, stop, changed);
+    }
+    schedule_changed_ = false;
+    if (stop.stop_requested()) {
+      break;
+    }
+    if (auto st = apply(manager_.expire(steady_clock().now())); !st) {
+      kLog.warn("removing an expired display: {}", st.error().message);
+    }
+  }
+}
+
+}  // namespace pf::vdisplay

@@ -1,0 +1,84 @@
+// The host's virtual displays: the DisplayManager's decisions carried out
+// against the supervised pf-vdisplay, and each display's frame ring.
+//
+// For every display the service creates the ring (sealed memfd + eventfd,
+// a fresh generation each time) and delivers it to the agent; a session
+// reads frames from ring(lease). A mode change, or an agent restart,
+// replaces the ring: the session must fetch ring(lease) again when its
+// consumer stops seeing fresh frames (ring_epoch() tells it something was
+// replaced).
+//
+// Threads: open/close/change_mode/ring may be called from any thread (one
+// mutex). The thread "pf-displays" (owned) removes lingering displays when
+// their time is up; it blocks only on its condition variable. After an agent
+// restart the supervisor thread re-adds the active displays.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <thread>
+
+#include "pf/core/thread_annotations.hpp"
+#include "pf/core/unique.hpp"
+#include "pf/framering/ring.hpp"
+#include "pf/vdisplay/agent_supervisor.hpp"
+#include "pf/vdisplay/manager.hpp"
+
+namespace pf::vdisplay {
+
+/// One delivered ring, shared with the sessions reading it.
+struct HostRing {
+  framering::RingMemory ring;
+  UniqueFd wake;
+};
+
+struct OpenedDisplay {
+  Lease lease;
+  Mode mode;
+  AcquireKind kind = AcquireKind::unset;
+  std::shared_ptr<HostRing> ring;
+};
+
+class DisplayService {
+ public:
+  DisplayService(SupervisorOptions agent, DisplaySettings settings, GpuChoice gpu);
+  ~DisplayService();
+  DisplayService(const DisplayService&) = delete;
+  DisplayService& operator=(const DisplayService&) = delete;
+
+  [[nodiscard]] Result<OpenedDisplay> open(std::string_view client, const Mode& mode) PF_EXCLUDES(mutex_);
+  void close(const Lease& lease, ReleaseReason reason) PF_EXCLUDES(mutex_);
+  [[nodiscard]] Result<std::shared_ptr<HostRing>> change_mode(const Lease& lease, const Mode& mode)
+      PF_EXCLUDES(mutex_);
+  /// The current ring of a leased display, or nullptr when the lease is stale.
+  [[nodiscard]] std::shared_ptr<HostRing> ring(const Lease& lease) PF_EXCLUDES(mutex_);
+  /// Bumps whenever any ring was replaced (recreate, mode change, agent restart).
+  [[nodiscard]] std::uint64_t ring_epoch() const noexcept { return ring_epoch_.load(std::memory_order_acquire); }
+
+  [[nodiscard]] std::vector<SlotView> snapshot() const PF_EXCLUDES(mutex_);
+  [[nodiscard]] const AgentSupervisor& agent() const noexcept { return *agent_; }
+  [[nodiscard]] bool wait_agent_running(Nanos timeout) const { return agent_->wait_running(timeout); }
+
+ private:
+  Status apply(const std::vector<Action>& actions) PF_REQUIRES(mutex_);
+  Status deliver_ring(DisplayId display, const Mode& mode) PF_REQUIRES(mutex_);
+  void reschedule() PF_REQUIRES(mutex_);
+  void on_agent_started(std::uint64_t starts) PF_EXCLUDES(mutex_);
+  void run_expiry(const std::stop_token& stop);
+
+  mutable Mutex mutex_;
+  DisplayManager manager_ PF_GUARDED_BY(mutex_);
+  std::map<DisplayId, std::shared_ptr<HostRing>> rings_ PF_GUARDED_BY(mutex_);
+  std::uint32_t next_generation_ PF_GUARDED_BY(mutex_) = 1;
+  bool schedule_changed_ PF_GUARDED_BY(mutex_) = false;  // a linger deadline may have moved
+  std::atomic<std::uint64_t> ring_epoch_{0};
+  std::condition_variable_any expiry_changed_;
+  std::unique_ptr<AgentSupervisor> agent_;  // after the state its callback uses
+  std::jthread expiry_;                     // last
+};
+
+}  // namespace pf::vdisplay

@@ -1,0 +1,185 @@
+// The display service end to end against the real pf-vdisplay (synthetic
+// source): policy decisions carried out, rings delivered, frames flowing.
+#include "pf/vdisplay/display_service.hpp"
+
+#include <signal.h>
+
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "pf/framering/endpoints.hpp"
+#include "pf/synth/synthetic.hpp"
+#include "support/proc_stats.hpp"
+
+namespace pf::vdisplay {
+namespace {
+
+using namespace std::chrono_literals;
+using framering::ConsumeOutcome;
+
+const Mode k720{1280, 720, 60'000};
+const Mode kSmall{320, 180, 120'000};
+
+SupervisorOptions agent_options() {
+  SupervisorOptions o;
+  o.spawn = AgentSpawnOptions{PF_VDISPLAY_BINARY, 10s, "warn"};
+  return o;
+}
+
+DisplaySettings linger(Millis keep) {
+  DisplaySettings s;
+  s.keep_alive = KeepAlive{KeepAliveKind::duration, keep};
+  return s;
+}
+
+struct FirstFrame {
+  Nanos latency{};
+  bool all_black = true;
+};
+
+// Waits for the first whole frame of `ring`; checks its stamp and checksum.
+std::optional<FirstFrame> first_frame(const std::shared_ptr<HostRing>& ring, Nanos timeout = 5s) {
+  if (!ring) {
+    return std::nullopt;
+  }
+  const TimePoint start = steady_clock().now();
+  framering::Consumer consumer(ring->ring, ring->wake.get());
+  std::vector<std::uint8_t> out(std::size_t{ring->ring.pitch_bytes()} * ring->ring.height());
+  framering::ConsumedFrame got;
+  while (steady_clock().now() - start < timeout) {
+    static_cast<void>(consumer.wait(20ms));
+    if (consumer.try_consume(out, ring->ring.pitch_bytes(), got) == ConsumeOutcome::consumed) {
+      EXPECT_EQ(framering::frame_checksum(out.data(), ring->ring.pitch_bytes(), ring->ring.width() * 4,
+                                          ring->ring.height()),
+                got.checksum);
+      FirstFrame f{steady_clock().now() - start, true};
+      for (std::size_t i = 0; i < out.size() && f.all_black; i += 4) {
+        f.all_black = out[i] == 0 && out[i + 1] == 0 && out[i + 2] == 0;
+      }
+      return f;
+    }
+  }
+  return std::nullopt;
+}
+
+TEST(DisplayService, OpenGivesADisplayWhoseFramesFlow) {
+  DisplayService svc(agent_options(), DisplaySettings{}, GpuChoice{0, "cpu", "test"});
+  ASSERT_TRUE(svc.wait_agent_running(10s));
+  const auto d = svc.open("alice", kSmall);
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_EQ(d->kind, AcquireKind::created);
+  const auto f = first_frame(d->ring);
+  ASSERT_TRUE(f);
+  EXPECT_FALSE(f->all_black);
+  EXPECT_EQ(svc.ring(d->lease), d->ring);
+}
+
+TEST(DisplayService, ReconnectWithinTheLingerGetsAFreshDisplayNotTheOldOne) {
+  DisplayService svc(agent_options(), linger(10s), GpuChoice{0, "cpu", "test"});
+  ASSERT_TRUE(svc.wait_agent_running(10s));
+  const auto a = svc.open("alice", kSmall).value();
+  ASSERT_TRUE(first_frame(a.ring));
+  svc.close(a.lease, ReleaseReason::disconnected);
+  ASSERT_EQ(svc.snapshot().at(0).state, DisplayState::lingering);
+  const auto b = svc.open("alice", kSmall).value();
+  EXPECT_EQ(b.kind, AcquireKind::preempted);
+  EXPECT_NE(b.lease.display, a.lease.display);
+  EXPECT_EQ(svc.ring(a.lease), nullptr);  // the old lease is stale
+  const auto f = first_frame(b.ring, 1s);
+  ASSERT_TRUE(f) << "no first frame within 1 s after a reconnect";
+  EXPECT_FALSE(f->all_black);
+}
+
+TEST(DisplayService, LingeringDisplaysAreRemovedWhenTheirTimeIsUp) {
+  DisplayService svc(agent_options(), linger(200ms), GpuChoice{0, "cpu", "test"});
+  ASSERT_TRUE(svc.wait_agent_running(10s));
+  const auto a = svc.open("alice", kSmall).value();
+  svc.close(a.lease, ReleaseReason::disconnected);
+  const TimePoint deadline = steady_clock().now() + 5s;
+  while (!svc.snapshot().empty() && steady_clock().now() < deadline) {
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_TRUE(svc.snapshot().empty());
+}
+
+TEST(DisplayService, ModeChangeDeliversANewRingAtTheNewSize) {
+  DisplayService svc(agent_options(), DisplaySettings{}, GpuChoice{0, "cpu", "test"});
+  ASSERT_TRUE(svc.wait_agent_running(10s));
+  const auto a = svc.open("alice", kSmall).value();
+  ASSERT_TRUE(first_frame(a.ring));
+  const auto epoch = svc.ring_epoch();
+  const auto ring = svc.change_mode(a.lease, k720);
+  ASSERT_TRUE(ring) << ring.error().message;
+  EXPECT_GT(svc.ring_epoch(), epoch);
+  EXPECT_EQ((*ring)->ring.width(), 1280U);
+  ASSERT_TRUE(first_frame(*ring));
+}
+
+TEST(DisplayService, AgentKilledMidStreamIsRespawnedAndTheDisplayRecreated) {
+  DisplayService svc(agent_options(), DisplaySettings{}, GpuChoice{0, "cpu", "test"});
+  ASSERT_TRUE(svc.wait_agent_running(10s));
+  const auto a = svc.open("alice", kSmall).value();
+  ASSERT_TRUE(first_frame(a.ring));
+  const pid_t first = svc.agent().agent_pid();
+  const auto epoch = svc.ring_epoch();
+  const TimePoint killed = steady_clock().now();
+  ASSERT_EQ(::kill(first, SIGKILL), 0);
+  while (svc.ring_epoch() == epoch && steady_clock().now() - killed < 10s) {
+    std::this_thread::sleep_for(1ms);
+  }
+  EXPECT_LT(steady_clock().now() - killed, 2s);
+  EXPECT_NE(svc.agent().agent_pid(), first);
+  const auto ring = svc.ring(a.lease);  // the session's lease survived
+  ASSERT_NE(ring, nullptr);
+  EXPECT_NE(ring, a.ring);
+  ASSERT_TRUE(first_frame(ring, 1s));
+  EXPECT_NE(::kill(first, 0), 0) << "the killed agent was not reaped";
+}
+
+// 200 connect → disconnect → reconnect cycles, mixing quick reconnects
+// (preempting a lingering display) with waits past the linger: every first
+// frame within 1 s and not black; descriptors and RSS of host and agent flat.
+TEST(DisplayService, ReconnectSoakLeavesNothingBehind) {
+  DisplayService svc(agent_options(), linger(30ms), GpuChoice{0, "cpu", "test"});
+  ASSERT_TRUE(svc.wait_agent_running(10s));
+  const pid_t agent = svc.agent().agent_pid();
+  auto cycle = [&](int i) {
+    const auto d = svc.open("alice", kSmall);
+    ASSERT_TRUE(d) << d.error().message;
+    const auto f = first_frame(d->ring, 1s);
+    ASSERT_TRUE(f) << "cycle " << i << ": no first frame within 1 s";
+    EXPECT_FALSE(f->all_black) << "cycle " << i;
+    svc.close(d->lease, ReleaseReason::disconnected);
+    if (i % 3 == 0) {
+      std::this_thread::sleep_for(60ms);  // past the linger: the display expires
+    }
+  };
+  for (int i = 0; i < 10; ++i) {
+    cycle(i);
+  }
+  const int host_fds = test::open_fd_count();
+  const int agent_fds = test::open_fd_count(agent);
+  const auto host_rss = test::rss_kib();
+  const auto agent_rss = test::rss_kib(agent);
+  for (int i = 0; i < 200; ++i) {
+    cycle(i);
+    if (HasFatalFailure()) {
+      return;
+    }
+  }
+  std::this_thread::sleep_for(100ms);  // let the last linger expire
+  EXPECT_TRUE(svc.snapshot().empty());
+  EXPECT_LE(test::open_fd_count(), host_fds);
+  EXPECT_LE(test::open_fd_count(agent), agent_fds);
+  RecordProperty("host_rss_growth_kib", static_cast<int>(test::rss_kib() - host_rss));
+  RecordProperty("agent_rss_growth_kib", static_cast<int>(test::rss_kib(agent) - agent_rss));
+  if (!test::sanitized_build()) {
+    EXPECT_LT(test::rss_kib() - host_rss, 1024);
+    EXPECT_LT(test::rss_kib(agent) - agent_rss, 1024);
+  }
+  EXPECT_EQ(svc.agent().agent_pid(), agent);
+}
+
+}  // namespace
+}  // namespace pf::vdisplay
