@@ -11,6 +11,9 @@ packages=(
   clang libclang-rt-14-dev
   # libraries
   libfmt-dev libspdlog-dev libexpected-dev libcli11-dev nlohmann-json3-dev libssl-dev
+  libxcb1-dev libxcb-shm0-dev libxcb-damage0-dev
+  # display backends pf-vdisplay starts, and the X client the tests draw with
+  xvfb x11-xserver-utils
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
 )

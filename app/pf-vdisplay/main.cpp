@@ -13,10 +13,12 @@ int main(int argc, char** argv) {
   int control_fd = -1;
   int watchdog_ms = 10'000;
   std::string log_spec = "info";
+  std::string xvfb = "/usr/bin/Xvfb";
   app.add_option("--control-fd", control_fd, "Inherited control socket")->required();
   app.add_option("--watchdog-ms", watchdog_ms, "Remove all displays after this much host silence")
       ->check(CLI::Range(100, 600'000));
   app.add_option("--log", log_spec, "Log levels, as PUNKTFUNK_LOG");
+  app.add_option("--xvfb", xvfb, "The Xvfb server for xvfb displays");
   CLI11_PARSE(app, argc, argv);
 
   const auto spec = pf::log::parse_spec(log_spec);
@@ -32,6 +34,6 @@ int main(int argc, char** argv) {
   }
   ::fcntl(control_fd, F_SETFD, FD_CLOEXEC);
   pf::agent::Agent agent(pf::agentlink::Channel(pf::UniqueFd(control_fd)),
-                         {std::chrono::milliseconds(watchdog_ms), 16});
+                         {std::chrono::milliseconds(watchdog_ms), 16, xvfb});
   return agent.run();
 }

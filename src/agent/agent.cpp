@@ -55,12 +55,35 @@ Reply Agent::handle(const agentlink::Message& request, std::vector<UniqueFd>& fd
         }
         id = self.next_display_id_++;
       }
-      self.displays_.emplace(id, std::make_unique<SyntheticDisplay>(
-                                     id, Mode{m.width, m.height, m.refresh_mhz}));
-      kLog.info("added display {} ({}x{} @ {:.3f} Hz) for session {:#x}", id, m.width, m.height,
-                m.refresh_mhz / 1000.0, m.session_id);
+      const Mode mode{m.width, m.height, m.refresh_mhz};
+      std::unique_ptr<FrameSource> source;
+      switch (m.backend) {
+        case DisplayBackend::xvfb: {
+          auto xvfb = make_xvfb_source(mode, self.options_.xvfb);
+          if (!xvfb) {
+            kLog.error("display {}: {}", id, xvfb.error().message);
+            return reply_to(request, ReplyStatus::internal);
+          }
+          source = std::move(*xvfb);
+          break;
+        }
+        case DisplayBackend::synthetic:
+        case DisplayBackend::unset:
+          source = make_synthetic_source(mode);
+          break;
+        default:
+          return reply_to(request, ReplyStatus::unsupported, static_cast<std::uint32_t>(m.backend));
+      }
+      auto display = std::make_unique<VirtualDisplay>(id, mode, std::move(source));
       Reply r = reply_to(request, ReplyStatus::ok);
       r.a = id;
+      if (const auto x = display->x_display()) {
+        r.b = *x;
+        r.c = 1;
+      }
+      self.displays_.emplace(id, std::move(display));
+      kLog.info("added display {} ({}x{} @ {:.3f} Hz) for session {:#x}", id, m.width, m.height,
+                m.refresh_mhz / 1000.0, m.session_id);
       return r;
     }
     Reply operator()(const RemoveDisplay& m) const {
@@ -102,8 +125,16 @@ Reply Agent::handle(const agentlink::Message& request, std::vector<UniqueFd>& fd
       if (!valid_mode(m.width, m.height)) {
         return reply_to(request, ReplyStatus::bad_request);
       }
-      it->second->set_mode(Mode{m.width, m.height, m.refresh_mhz});
-      return reply_to(request, ReplyStatus::ok);
+      if (auto st = it->second->set_mode(Mode{m.width, m.height, m.refresh_mhz}); !st) {
+        kLog.error("display {}: mode change failed: {}", m.display_id, st.error().message);
+        return reply_to(request, ReplyStatus::internal);
+      }
+      Reply r = reply_to(request, ReplyStatus::ok);
+      if (const auto x = it->second->x_display()) {
+        r.b = *x;
+        r.c = 1;
+      }
+      return r;
     }
     Reply operator()(const Reply&) const { return reply_to(request, ReplyStatus::bad_request); }
   };

@@ -26,6 +26,7 @@ struct BodyWriter {
     w.u32le(m.max_luminance_nits);
     w.u32le(m.max_frame_avg_nits);
     w.u32le(m.min_luminance_millinits);
+    w.u32le(static_cast<std::uint32_t>(m.backend));
   }
   void operator()(const RemoveDisplay& m) const { w.u32le(m.display_id); }
   void operator()(const SetRenderGpu& m) const { w.u32le(m.gpu_index); }
@@ -96,6 +97,7 @@ Message read_body(MessageType type, bool reply, SpanReader& r) {
       m.max_luminance_nits = t.u32();
       m.max_frame_avg_nits = t.u32();
       m.min_luminance_millinits = t.u32();
+      m.backend = static_cast<DisplayBackend>(t.u32());
       return m;
     }
     case MessageType::remove_display: return RemoveDisplay{r.u32le()};

@@ -24,11 +24,12 @@ TEST(Protocol, EveryMessageRoundTrips) {
   const auto hello = std::get<Hello>(round_trip(Hello{3, 2}).message);
   EXPECT_EQ(hello.protocol_version, 3U);
   EXPECT_EQ(hello.min_version, 2U);
-  const AddDisplay add{0x1122334455667788ULL, 1920, 1080, 59940, 2, 1000, 400, 50};
+  const AddDisplay add{0x1122334455667788ULL, 1920, 1080, 59940, 2, 1000, 400, 50, DisplayBackend::xvfb};
   const auto a = std::get<AddDisplay>(round_trip(add).message);
   EXPECT_EQ(a.session_id, add.session_id);
   EXPECT_EQ(a.refresh_mhz, 59940U);
   EXPECT_EQ(a.min_luminance_millinits, 50U);
+  EXPECT_EQ(a.backend, DisplayBackend::xvfb);
   EXPECT_EQ(std::get<RemoveDisplay>(round_trip(RemoveDisplay{9}).message).display_id, 9U);
   EXPECT_EQ(std::get<SetRenderGpu>(round_trip(SetRenderGpu{2}).message).gpu_index, 2U);
   round_trip(Ping{});
@@ -84,6 +85,7 @@ TEST(Protocol, OlderPeersShorterBodyReadsAsZero) {
   EXPECT_EQ(a.width, 640U);
   EXPECT_EQ(a.preferred_id, 0U);
   EXPECT_EQ(a.max_luminance_nits, 0U);
+  EXPECT_EQ(a.backend, DisplayBackend::unset);
 }
 
 TEST(Protocol, NewerPeersUnknownTailIsSkippedAndCounted) {

@@ -3,7 +3,7 @@
 //
 // Threads: run() executes on the caller's thread (pf-vdisplay's main) and is
 // the only thread that touches the display table; each display has its own
-// producer thread (see SyntheticDisplay).
+// producer thread (see VirtualDisplay).
 // Watchdog: when the host has sent nothing for `watchdog`, every display is
 // removed (the host pings about every watchdog/3). When the channel closes,
 // run() returns: the host is gone, and so are its displays.
@@ -12,11 +12,12 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "pf/agentlink/channel.hpp"
 #include "pf/agentlink/protocol.hpp"
-#include "pf/agent/synthetic_display.hpp"
+#include "pf/agent/virtual_display.hpp"
 #include "pf/core/clock.hpp"
 
 namespace pf::agent {
@@ -24,6 +25,7 @@ namespace pf::agent {
 struct AgentOptions {
   Nanos watchdog = std::chrono::seconds(10);
   std::uint32_t max_displays = 16;
+  std::string xvfb = "/usr/bin/Xvfb";  ///< the Xvfb server binary
 };
 
 class Agent {
@@ -47,7 +49,7 @@ class Agent {
 
   agentlink::Channel channel_;
   AgentOptions options_;
-  std::map<std::uint32_t, std::unique_ptr<SyntheticDisplay>> displays_;
+  std::map<std::uint32_t, std::unique_ptr<VirtualDisplay>> displays_;
   std::uint32_t next_display_id_ = 1;
   TimePoint last_message_{};
 };

@@ -55,6 +55,13 @@ struct Hello {
   std::uint32_t protocol_version = kProtocolVersion;
   std::uint32_t min_version = kMinProtocolVersion;
 };
+/// Which source a display's pixels come from.
+enum class DisplayBackend : std::uint32_t {
+  unset = 0,      ///< the agent's default (synthetic)
+  synthetic = 1,  ///< the built-in animated test pattern
+  xvfb = 2,       ///< an Xvfb server of its own, captured over MIT-SHM
+};
+
 struct AddDisplay {
   std::uint64_t session_id = 0;
   std::uint32_t width = 0;
@@ -64,6 +71,7 @@ struct AddDisplay {
   std::uint32_t max_luminance_nits = 0;
   std::uint32_t max_frame_avg_nits = 0;
   std::uint32_t min_luminance_millinits = 0;
+  DisplayBackend backend = DisplayBackend::unset;  ///< appended in protocol 1
 };
 struct RemoveDisplay {
   std::uint32_t display_id = 0;
@@ -87,7 +95,8 @@ struct UpdateMode {
 
 /// A reply to any request. The tail fields are type-specific (hello:
 /// a = protocol version, b = min version, c = watchdog timeout ms, d = pid;
-/// add_display: a = display id).
+/// add_display: a = display id, b = X display number when c = 1;
+/// update_mode: b = X display number when c = 1).
 struct Reply {
   MessageType to = MessageType::unset;
   ReplyStatus status = ReplyStatus::ok;

@@ -1,0 +1,53 @@
+// Where a virtual display's pixels come from. A source belongs to one
+// display and is used only by that display's producer thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pf/core/result.hpp"
+
+namespace pf::agent {
+
+struct Mode {
+  std::uint32_t width = 0;
+  std::uint32_t height = 0;
+  std::uint32_t refresh_mhz = 0;
+};
+
+/// The frame a capture produced; valid until the next capture or set_mode.
+struct SourceFrame {
+  const std::uint8_t* pixels = nullptr;  ///< BGRA (alpha undefined)
+  std::uint32_t pitch_bytes = 0;
+  std::uint32_t width = 0;
+  std::uint32_t height = 0;
+  bool changed = false;  ///< false: identical to the previous capture (not re-copied)
+  std::uint64_t checksum = 0;  ///< framering::frame_checksum, or 0 when not computed
+};
+
+class FrameSource {
+ public:
+  virtual ~FrameSource() = default;
+  /// Produces the current frame.
+  [[nodiscard]] virtual Result<SourceFrame> capture(std::uint64_t frame_id, std::uint64_t now_ns) = 0;
+  /// Changes the size (the refresh rate is the display's pacing, not the source's).
+  [[nodiscard]] virtual Status set_mode(const Mode& mode) = 0;
+  /// What an application launched into this display needs ("DISPLAY=:5").
+  [[nodiscard]] virtual std::vector<std::string> app_environment() const = 0;
+  /// The X display number of X-based sources (":0" is a valid one).
+  [[nodiscard]] virtual std::optional<std::uint32_t> x_display() const { return std::nullopt; }
+};
+
+/// The animated test pattern with a stamp (frame id, capture time) and a checksum.
+[[nodiscard]] std::unique_ptr<FrameSource> make_synthetic_source(const Mode& mode);
+
+/// An Xvfb server of its own at exactly the mode's size, captured over
+/// MIT-SHM (a memfd shared with the server) with damage tracking.
+/// `xvfb` is the server binary (normally /usr/bin/Xvfb).
+[[nodiscard]] Result<std::unique_ptr<FrameSource>> make_xvfb_source(const Mode& mode,
+                                                                    const std::string& xvfb);
+
+}  // namespace pf::agent

@@ -1,0 +1,115 @@
+// The Xvfb source against a real Xvfb and a real X client (xsetroot).
+#include <unistd.h>
+
+#include <filesystem>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "pf/agent/source.hpp"
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+
+namespace pf::agent {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr const char* kXvfb = "/usr/bin/Xvfb";
+constexpr const char* kXsetroot = "/usr/bin/xsetroot";
+
+class XvfbSource : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::access(kXvfb, X_OK) != 0) {
+      GTEST_SKIP() << "package xvfb is not installed (scripts/setup.sh installs it)";
+    }
+    if (::access(kXsetroot, X_OK) != 0) {
+      GTEST_SKIP() << "package x11-xserver-utils is not installed (scripts/setup.sh installs it)";
+    }
+  }
+
+  // Paints the root window with xsetroot, like any X client would draw.
+  void paint(const FrameSource& source, const char* color) {
+    auto env = test::clean_environment();
+    for (const auto& kv : source.app_environment()) {
+      env[kv.substr(0, kv.find('='))] = kv.substr(kv.find('=') + 1);
+    }
+    const auto r = test::run({kXsetroot, "-solid", color}, env, tmp_.path());
+    ASSERT_EQ(r.exit.code, 0) << r.output;
+  }
+
+  // Captures until the centre pixel is (b, g, r); returns the frame.
+  std::optional<SourceFrame> wait_for_color(FrameSource& source, std::uint8_t b, std::uint8_t g,
+                                            std::uint8_t r) {
+    for (int i = 0; i < 200; ++i) {
+      auto f = source.capture(static_cast<std::uint64_t>(i), 0);
+      EXPECT_TRUE(f) << f.error().message;
+      if (!f) {
+        return std::nullopt;
+      }
+      const std::uint8_t* px = f->pixels + std::size_t{f->pitch_bytes} * (f->height / 2) + (f->width / 2) * 4;
+      if (px[0] == b && px[1] == g && px[2] == r) {
+        return *f;
+      }
+      std::this_thread::sleep_for(10ms);
+    }
+    return std::nullopt;
+  }
+
+  static bool uniform(const SourceFrame& f, std::uint8_t b, std::uint8_t g, std::uint8_t r) {
+    for (std::uint32_t y = 0; y < f.height; y += 7) {
+      for (std::uint32_t x = 0; x < f.width; x += 5) {
+        const std::uint8_t* px = f.pixels + std::size_t{f.pitch_bytes} * y + std::size_t{x} * 4;
+        if (px[0] != b || px[1] != g || px[2] != r) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  test::TempDir tmp_;
+};
+
+TEST_F(XvfbSource, CapturesWhatAClientDrawsAndFollowsAResize) {
+  auto source = make_xvfb_source({1920, 1080, 60'000}, kXvfb);
+  ASSERT_TRUE(source) << source.error().message;
+  ASSERT_TRUE((*source)->x_display().has_value());
+
+  paint(**source, "#ff8000");
+  auto frame = wait_for_color(**source, 0x00, 0x80, 0xff);
+  ASSERT_TRUE(frame) << "the painted colour never showed up in a capture";
+  EXPECT_EQ(frame->width, 1920U);
+  EXPECT_EQ(frame->height, 1080U);
+  EXPECT_TRUE(uniform(*frame, 0x00, 0x80, 0xff));
+
+  // Nothing changed: the screen is not copied again.
+  std::this_thread::sleep_for(50ms);
+  static_cast<void>((*source)->capture(1000, 0));
+  const auto idle = (*source)->capture(1001, 0);
+  ASSERT_TRUE(idle);
+  EXPECT_FALSE(idle->changed);
+
+  ASSERT_TRUE((*source)->set_mode({1280, 720, 60'000}));
+  paint(**source, "#2040c0");
+  frame = wait_for_color(**source, 0xc0, 0x40, 0x20);
+  ASSERT_TRUE(frame) << "no capture at the new size";
+  EXPECT_EQ(frame->width, 1280U);
+  EXPECT_EQ(frame->height, 720U);
+  EXPECT_TRUE(uniform(*frame, 0xc0, 0x40, 0x20));
+
+  const std::uint32_t resized = (*source)->x_display().value();
+  source->reset();  // stops the server
+  EXPECT_FALSE(std::filesystem::exists("/tmp/.X11-unix/X" + std::to_string(resized)))
+      << "Xvfb :" << resized << " is still running";
+}
+
+TEST_F(XvfbSource, AMissingServerIsANamedError) {
+  auto source = make_xvfb_source({640, 480, 60'000}, "/nonexistent/Xvfb");
+  ASSERT_FALSE(source);
+  EXPECT_NE(source.error().message.find("/nonexistent/Xvfb"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace pf::agent

@@ -1,0 +1,106 @@
+// An Xvfb display through the real agent: first frame on an idle screen,
+// a client's drawing arriving through the frame ring, a resize.
+#include <unistd.h>
+
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "pf/framering/endpoints.hpp"
+#include "pf/vdisplay/agent_supervisor.hpp"
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+
+namespace pf::vdisplay {
+namespace {
+
+using namespace std::chrono_literals;
+
+class XvfbDisplay : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::access("/usr/bin/Xvfb", X_OK) != 0) {
+      GTEST_SKIP() << "package xvfb is not installed (scripts/setup.sh installs it)";
+    }
+    if (::access("/usr/bin/xsetroot", X_OK) != 0) {
+      GTEST_SKIP() << "package x11-xserver-utils is not installed (scripts/setup.sh installs it)";
+    }
+    SupervisorOptions o;
+    o.spawn = AgentSpawnOptions{PF_VDISPLAY_BINARY, 10s, "warn"};
+    sup_ = std::make_unique<AgentSupervisor>(std::move(o));
+    ASSERT_TRUE(sup_->wait_running(10s));
+  }
+
+  struct Ring {
+    framering::RingMemory ring;
+    UniqueFd wake;
+  };
+
+  Ring deliver(std::uint32_t display, std::uint32_t generation, std::uint32_t w, std::uint32_t h) {
+    Ring r{framering::RingMemory::create({display, generation, w, h}).value(), framering::make_wake_fd().value()};
+    const std::array<int, 2> fds = {r.ring.fd(), r.wake.get()};
+    const auto reply = sup_->call(agentlink::SetFrameChannel{display, generation, r.ring.ring_length()}, fds);
+    EXPECT_TRUE(reply && reply->status == agentlink::ReplyStatus::ok);
+    return r;
+  }
+
+  // Consumes until a frame's centre pixel is (b, g, r) or the timeout.
+  static bool frame_shows(Ring& r, std::uint8_t b, std::uint8_t g, std::uint8_t red, Nanos timeout) {
+    framering::Consumer consumer(r.ring, r.wake.get());
+    std::vector<std::uint8_t> out(std::size_t{r.ring.pitch_bytes()} * r.ring.height());
+    framering::ConsumedFrame got;
+    const TimePoint deadline = steady_clock().now() + timeout;
+    while (steady_clock().now() < deadline) {
+      static_cast<void>(consumer.wait(20ms));
+      if (consumer.try_consume(out, r.ring.pitch_bytes(), got) == framering::ConsumeOutcome::consumed) {
+        const std::uint8_t* px =
+            out.data() + std::size_t{r.ring.pitch_bytes()} * (r.ring.height() / 2) + (r.ring.width() / 2) * 4;
+        if (px[0] == b && px[1] == g && px[2] == red) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  void paint(std::uint32_t x_display, const char* color) {
+    auto env = test::clean_environment();
+    env["DISPLAY"] = ":" + std::to_string(x_display);
+    const auto r = test::run({"/usr/bin/xsetroot", "-solid", color}, env, tmp_.path());
+    ASSERT_EQ(r.exit.code, 0) << r.output;
+  }
+
+  test::TempDir tmp_;
+  std::unique_ptr<AgentSupervisor> sup_;
+};
+
+TEST_F(XvfbDisplay, FirstFrameOnAnIdleScreenThenTheClientsDrawingThenAResize) {
+  const auto added = sup_->call(agentlink::AddDisplay{7, 1920, 1080, 60'000, 0, 0, 0, 0,
+                                                      agentlink::DisplayBackend::xvfb});
+  ASSERT_TRUE(added && added->status == agentlink::ReplyStatus::ok);
+  ASSERT_EQ(added->c, 1U) << "no X display number reported";
+  const std::uint32_t id = added->a;
+
+  Ring first = deliver(id, 1, 1920, 1080);
+  // Xvfb's default root is black: nothing changes on screen, a frame still comes.
+  const TimePoint t0 = steady_clock().now();
+  ASSERT_TRUE(frame_shows(first, 0, 0, 0, 1s)) << "no first frame within 1 s on an idle screen";
+  RecordProperty("idle_first_frame_ms",
+                 static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(steady_clock().now() - t0).count()));
+
+  paint(added->b, "#10e060");
+  EXPECT_TRUE(frame_shows(first, 0x60, 0xe0, 0x10, 5s)) << "the client's drawing never arrived";
+
+  const auto resized = sup_->call(agentlink::UpdateMode{id, 1280, 720, 60'000});
+  ASSERT_TRUE(resized && resized->status == agentlink::ReplyStatus::ok && resized->c == 1U);
+  Ring second = deliver(id, 2, 1280, 720);
+  paint(resized->b, "#c02040");
+  EXPECT_TRUE(frame_shows(second, 0x40, 0x20, 0xc0, 5s)) << "nothing at 1280x720";
+
+  ASSERT_TRUE(sup_->call(agentlink::RemoveDisplay{id}));
+  EXPECT_FALSE(std::filesystem::exists("/tmp/.X11-unix/X" + std::to_string(resized->b)))
+      << "Xvfb left running after the display was removed";
+}
+
+}  // namespace
+}  // namespace pf::vdisplay
