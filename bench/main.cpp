@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "pf/core/log.hpp"
 #include "suite.hpp"
 
 namespace pf::bench {
@@ -126,11 +127,19 @@ int main(int argc, char** argv) {
   app.add_option("--repetitions", repetitions, "Repetitions per case; the median is reported")
       ->check(CLI::Range(1, 100));
   app.add_flag("--quick", quick, "One short repetition per case (smoke runs; noisy figures)");
+  std::string log_spec = "warn";
+  app.add_option("--log", log_spec, "Log levels while benchmarking (as PUNKTFUNK_LOG)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
+  const auto spec = pf::log::parse_spec(log_spec);
+  if (!spec) {
+    fmt::print(stderr, "punktfunk-bench: --log: {}\n", spec.error().message);
+    return 2;
+  }
+  pf::log::configure(*spec);  // stdout carries only the report
   if (quick) {
     min_time_s = 0.001;
     repetitions = 1;

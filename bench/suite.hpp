@@ -2,7 +2,9 @@
 // a function that turns their timings into the suite's report keys.
 //
 // Report keys are snake_case and carry their unit: _ns, _us, _ms, _gbps,
-// _ratio (ours / reference, so < 1 means we are faster), _count.
+// _pct (of one core), _ratio (ours / reference, so < 1 means we are faster;
+// copy ratios are throughputs, so there > 1 means faster), _count; a
+// qualifier such as _1080p may follow the unit.
 #pragma once
 
 #include <map>
@@ -42,5 +44,6 @@ struct Suite {
 // One declaration per suite, defined in <name>_suite.cpp.
 [[nodiscard]] const Suite& core_suite();
 [[nodiscard]] const Suite& framering_suite();
+[[nodiscard]] const Suite& capture_suite();
 
 }  // namespace pf::bench

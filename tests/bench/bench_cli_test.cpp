@@ -27,7 +27,7 @@ TEST_P(BenchSuite, PrintsOneFlatJsonObjectWithItsKeys) {
   ASSERT_EQ(r.exit.code, 0) << r.output;
   const auto doc = nlohmann::json::parse(r.output);
   ASSERT_TRUE(doc.is_object());
-  const std::regex key_shape("[a-z0-9]+(_[a-z0-9]+)*_(ns|us|ms|gbps|ratio|count)(_[a-z0-9]+)?");
+  const std::regex key_shape("[a-z0-9]+(_[a-z0-9]+)*_(ns|us|ms|gbps|ratio|count|pct)(_[a-z0-9]+)?");
   for (const auto& [key, value] : doc.items()) {
     EXPECT_TRUE(std::regex_match(key, key_shape)) << key;
     EXPECT_TRUE(value.is_number()) << key;
@@ -47,7 +47,10 @@ INSTANTIATE_TEST_SUITE_P(
                    "ratelimit_admit_ns", "log_disabled_call_ns", "summary_add_ns"}},
         SuiteKeys{"framering",
                   {"wake_p50_us", "wake_p99_us", "copy_vs_memcpy_ratio_1080p",
-                   "copy_vs_memcpy_ratio_4k"}}),
+                   "copy_vs_memcpy_ratio_4k"}},
+        SuiteKeys{"capture",
+                  {"xvfb_capture_p50_ms_1080p", "xvfb_capture_p99_ms_1080p",
+                   "xvfb_vs_xshmgetimage_ratio_1080p", "xvfb_cpu_pct_1080p60"}}),
     [](const auto& p) { return std::string(p.param.suite); });
 
 TEST(BenchCli, ListsSuitesAndRefusesUnknownOnes) {
