@@ -133,7 +133,8 @@ Status DisplayService::apply(const std::vector<Action>& actions) {
         break;
       case ActionKind::add_display: {
         const auto r = agent_->call(agentlink::AddDisplay{
-            0, a.mode.width, a.mode.height, a.mode.refresh_mhz, a.display, 0, 0, 0});
+            0, a.mode.width, a.mode.height, a.mode.refresh_mhz, a.display, 0, 0, 0,
+            a.backend == Backend::xvfb ? agentlink::DisplayBackend::xvfb : agentlink::DisplayBackend::synthetic});
         if (auto st = expect_ok(r, "adding a display"); !st) {
           return st;
         }

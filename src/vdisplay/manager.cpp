@@ -14,7 +14,7 @@ bool valid(const Mode& m) {
          m.height <= framering::kMaxDimension && m.refresh_mhz >= 1'000 && m.refresh_mhz <= 1'000'000;
 }
 
-Action remove_action(DisplayId id) { return Action{ActionKind::remove_display, id, {}, 0}; }
+Action remove_action(DisplayId id) { return Action{ActionKind::remove_display, id, {}, 0, Backend::unset}; }
 
 }  // namespace
 
@@ -65,7 +65,7 @@ Result<Acquired> DisplayManager::acquire(std::string_view client, const Mode& mo
           ++other->refs;
           other->mode = mode;
           return Acquired{{other->display, other->generation}, mode, AcquireKind::stolen,
-                          {Action{ActionKind::update_mode, other->display, mode, 0}}};
+                          {Action{ActionKind::update_mode, other->display, mode, 0, Backend::unset}}};
         case ModeConflict::join:
           ++other->refs;
           return Acquired{{other->display, other->generation}, other->mode,
@@ -111,9 +111,9 @@ Result<Acquired> DisplayManager::create(std::string_view client, const Mode& mod
   }
   const std::uint64_t generation = next_generation_++;
   // The render GPU is pinned before the display exists, every time.
-  actions.push_back(Action{ActionKind::set_render_gpu, 0, {}, gpu_.gpu_index});
-  actions.push_back(Action{ActionKind::add_display, id, mode, 0});
-  slots_.push_back(Slot{std::string(client), id, mode, DisplayState::active, 1, generation, {}});
+  actions.push_back(Action{ActionKind::set_render_gpu, 0, {}, gpu_.gpu_index, Backend::unset});
+  actions.push_back(Action{ActionKind::add_display, id, mode, 0, settings_.backend});
+  slots_.push_back(Slot{std::string(client), id, mode, settings_.backend, DisplayState::active, 1, generation, {}});
   return Acquired{{id, generation}, mode, kind, std::move(actions)};
 }
 
@@ -175,7 +175,7 @@ Result<std::vector<Action>> DisplayManager::change_mode(const Lease& lease, cons
   }
   slot = find_leased(lease);  // the erase may have moved it
   slot->mode = mode;
-  actions.push_back(Action{ActionKind::update_mode, id, mode, 0});
+  actions.push_back(Action{ActionKind::update_mode, id, mode, 0, Backend::unset});
   return actions;
 }
 
@@ -183,10 +183,10 @@ std::vector<Action> DisplayManager::recreate_all() {
   std::erase_if(slots_, [](const Slot& s) { return s.state != DisplayState::active; });
   std::vector<Action> actions;
   if (!slots_.empty()) {
-    actions.push_back(Action{ActionKind::set_render_gpu, 0, {}, gpu_.gpu_index});
+    actions.push_back(Action{ActionKind::set_render_gpu, 0, {}, gpu_.gpu_index, Backend::unset});
   }
   for (const Slot& s : slots_) {
-    actions.push_back(Action{ActionKind::add_display, s.display, s.mode, 0});
+    actions.push_back(Action{ActionKind::add_display, s.display, s.mode, 0, s.backend});
   }
   return actions;
 }

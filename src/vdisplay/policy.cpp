@@ -84,6 +84,24 @@ std::string_view to_string(ModeConflict c) noexcept {
   return "unset";
 }
 
+Result<Backend> parse_backend(std::string_view text) {
+  for (const auto b : {Backend::synthetic, Backend::xvfb}) {
+    if (text == to_string(b)) {
+      return b;
+    }
+  }
+  return fail(Errc::config_invalid, "display backend '{}' is not synthetic or xvfb", text);
+}
+
+std::string_view to_string(Backend b) noexcept {
+  switch (b) {
+    case Backend::synthetic: return "synthetic";
+    case Backend::xvfb: return "xvfb";
+    case Backend::unset: break;
+  }
+  return "unset";
+}
+
 Result<DisplaySettings> parse_display_settings(std::string_view json) {
   const auto doc = nlohmann::json::parse(json.begin(), json.end(), nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) {
@@ -100,6 +118,15 @@ Result<DisplaySettings> parse_display_settings(std::string_view json) {
         return tl::unexpected(k.error());
       }
       s.keep_alive = *k;
+    } else if (key == "backend") {
+      if (!value.is_string()) {
+        return fail(Errc::config_invalid, "backend must be a string");
+      }
+      auto b = parse_backend(value.get<std::string>());
+      if (!b) {
+        return tl::unexpected(b.error());
+      }
+      s.backend = *b;
     } else if (key == "mode_conflict") {
       if (!value.is_string()) {
         return fail(Errc::config_invalid, "mode_conflict must be a string");
@@ -123,8 +150,8 @@ Result<DisplaySettings> parse_display_settings(std::string_view json) {
       s.render_gpu = value.get<std::string>();
     } else {
       return fail(Errc::config_invalid,
-                  "unknown setting '{}' in {} (known: keep_alive, mode_conflict, max_displays, "
-                  "render_gpu)",
+                  "unknown setting '{}' in {} (known: keep_alive, backend, mode_conflict, "
+                  "max_displays, render_gpu)",
                   key.substr(0, 64), kDisplaySettingsFile);
     }
   }
@@ -133,6 +160,7 @@ Result<DisplaySettings> parse_display_settings(std::string_view json) {
 
 std::string render_display_settings(const DisplaySettings& s) {
   const nlohmann::ordered_json doc = {{"keep_alive", to_string(s.keep_alive)},
+                                      {"backend", std::string(to_string(s.backend))},
                                       {"mode_conflict", std::string(to_string(s.mode_conflict))},
                                       {"max_displays", s.max_displays},
                                       {"render_gpu", s.render_gpu}};

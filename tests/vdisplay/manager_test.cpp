@@ -11,9 +11,9 @@ const Mode k1080{1920, 1080, 60'000};
 const Mode k720{1280, 720, 60'000};
 const GpuChoice kGpu{2, "Big GPU", "test"};
 
-Action gpu() { return Action{ActionKind::set_render_gpu, 0, {}, 2}; }
-Action add(DisplayId id, Mode m) { return Action{ActionKind::add_display, id, m, 0}; }
-Action remove(DisplayId id) { return Action{ActionKind::remove_display, id, {}, 0}; }
+Action gpu() { return Action{ActionKind::set_render_gpu, 0, {}, 2, Backend::unset}; }
+Action add(DisplayId id, Mode m) { return Action{ActionKind::add_display, id, m, 0, Backend::synthetic}; }
+Action remove(DisplayId id) { return Action{ActionKind::remove_display, id, {}, 0, Backend::unset}; }
 
 class Manager : public ::testing::Test {
  protected:
@@ -136,7 +136,7 @@ TEST_F(Manager, ModeConflictStealChangesTheActiveDisplayInPlace) {
   const auto b = m.acquire("alice", k720, clock_.now()).value();
   EXPECT_EQ(b.kind, AcquireKind::stolen);
   EXPECT_EQ(b.lease, a.lease);
-  EXPECT_EQ(b.actions, (std::vector<Action>{Action{ActionKind::update_mode, a.lease.display, k720, 0}}));
+  EXPECT_EQ(b.actions, (std::vector<Action>{Action{ActionKind::update_mode, a.lease.display, k720, 0, Backend::unset}}));
   EXPECT_EQ(m.snapshot()[0].mode, k720);
   EXPECT_EQ(m.snapshot()[0].refs, 2U);
 }
@@ -195,7 +195,7 @@ TEST_F(Manager, ChangeModeUpdatesInPlaceAndNeverReusesAKeptDisplay) {
   const auto actions = m.change_mode(a.lease, k720);
   ASSERT_TRUE(actions);
   EXPECT_EQ(*actions, (std::vector<Action>{remove(old720.lease.display),
-                                           Action{ActionKind::update_mode, a.lease.display, k720, 0}}));
+                                           Action{ActionKind::update_mode, a.lease.display, k720, 0, Backend::unset}}));
   EXPECT_EQ(m.snapshot().size(), 1U);
   EXPECT_FALSE(m.change_mode(Lease{a.lease.display, a.lease.generation + 7}, k1080));
 }

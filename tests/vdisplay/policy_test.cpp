@@ -38,6 +38,7 @@ TEST(DisplaySettingsFile, RoundTripsAndKeepsDefaultsForMissingMembers) {
   s.mode_conflict = ModeConflict::join;
   s.max_displays = 8;
   s.render_gpu = "nvidia";
+  s.backend = Backend::xvfb;
   EXPECT_EQ(parse_display_settings(render_display_settings(s)).value(), s);
   EXPECT_EQ(parse_display_settings("{}").value(), DisplaySettings{});
   EXPECT_EQ(parse_display_settings(R"({"max_displays": 2})")->max_displays, 2U);
@@ -47,7 +48,7 @@ TEST(DisplaySettingsFile, RefusesTyposWrongTypesAndRanges) {
   for (const char* bad : {"", "[]", "nul", R"({"max_display": 2})", R"({"max_displays": 0})",
                           R"({"max_displays": 65})", R"({"max_displays": -1})", R"({"max_displays": "4"})",
                           R"({"keep_alive": 10})", R"({"keep_alive": "soon"})", R"({"mode_conflict": "x"})",
-                          R"({"render_gpu": 1})"}) {
+                          R"({"render_gpu": 1})", R"({"backend": "wayland"})"}) {
     EXPECT_FALSE(parse_display_settings(bad)) << bad;
   }
   EXPECT_NE(parse_display_settings(R"({"max_display": 2})").error().message.find("unknown setting 'max_display'"),

@@ -50,6 +50,7 @@ struct Action {
   DisplayId display = 0;
   Mode mode{};
   std::uint32_t gpu_index = 0;  ///< for set_render_gpu
+  Backend backend = Backend::unset;  ///< for add_display
   friend bool operator==(const Action&, const Action&) = default;
 };
 
@@ -114,6 +115,7 @@ class DisplayManager {
     std::string client;
     DisplayId display = 0;
     Mode mode;
+    Backend backend = Backend::unset;
     DisplayState state = DisplayState::unset;
     std::uint32_t refs = 0;
     std::uint64_t generation = 0;

@@ -39,8 +39,14 @@ enum class ModeConflict : std::uint8_t {
 [[nodiscard]] Result<ModeConflict> parse_mode_conflict(std::string_view text);
 [[nodiscard]] std::string_view to_string(ModeConflict conflict) noexcept;
 
+/// Where new displays' pixels come from (the agent's sources).
+enum class Backend : std::uint8_t { unset = 0, synthetic = 1, xvfb = 2 };
+[[nodiscard]] Result<Backend> parse_backend(std::string_view text);
+[[nodiscard]] std::string_view to_string(Backend backend) noexcept;
+
 struct DisplaySettings {
   KeepAlive keep_alive;
+  Backend backend = Backend::synthetic;
   ModeConflict mode_conflict = ModeConflict::separate;
   std::uint32_t max_displays = 4;
   std::string render_gpu;  ///< "" = no saved preference; "cpu"; or a GPU name/id substring
