@@ -1,13 +1,7 @@
 #include "pf/config/env_file.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-
+#include "pf/core/fs.hpp"
 #include "pf/core/text.hpp"
-#include "pf/core/unique.hpp"
 
 namespace pf::config {
 namespace {
@@ -103,46 +97,14 @@ Result<std::vector<EnvLine>> parse_env(std::string_view text, std::string_view o
 }
 
 Result<std::optional<std::vector<EnvLine>>> read_env_file(const std::filesystem::path& path) {
-  const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
-  if (!fd) {
-    const int err = errno;
-    if (err == ENOENT) {
+  auto text = read_small_file(path, kMaxEnvFileBytes);
+  if (!text) {
+    if (text.error().code == Errc::not_found) {
       return std::optional<std::vector<EnvLine>>();
     }
-    return fail_errno(err, fmt::format("cannot open {}", path.string()));
+    return tl::unexpected(text.error());
   }
-  struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) {
-    return fail_errno(errno, fmt::format("cannot stat {}", path.string()));
-  }
-  if (!S_ISREG(st.st_mode)) {
-    return fail(Errc::malformed, "{} is not a regular file", path.string());
-  }
-  if (static_cast<std::uint64_t>(st.st_size) > kMaxEnvFileBytes) {
-    return fail(Errc::overflow, "{} is {} bytes; the limit is {}", path.string(), st.st_size,
-                kMaxEnvFileBytes);
-  }
-  std::string text;
-  text.resize(kMaxEnvFileBytes + 1);  // one spare byte detects a file that grew
-  std::size_t used = 0;
-  while (used < text.size()) {
-    const ssize_t n = ::read(fd.get(), text.data() + used, text.size() - used);
-    if (n < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      return fail_errno(errno, fmt::format("cannot read {}", path.string()));
-    }
-    if (n == 0) {
-      break;
-    }
-    used += static_cast<std::size_t>(n);
-  }
-  if (used > kMaxEnvFileBytes) {
-    return fail(Errc::overflow, "{} is larger than {} bytes", path.string(), kMaxEnvFileBytes);
-  }
-  text.resize(used);
-  auto lines = parse_env(text, path.string());
+  auto lines = parse_env(*text, path.string());
   if (!lines) {
     return tl::unexpected(lines.error());
   }
