@@ -2,7 +2,10 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
+
+#include <unistd.h>
 
 #include "pf/core/build_info.hpp"
 
@@ -35,6 +38,30 @@ std::int64_t rss_kib(pid_t pid) {
     in.ignore(4096, '\n');
   }
   return -1;
+}
+
+int child_count(pid_t parent, const char* comm) {
+  const pid_t want = parent == 0 ? ::getpid() : parent;
+  const std::string tag = std::string("(") + comm + ")";
+  int n = 0;
+  std::error_code ec;
+  for (auto it = std::filesystem::directory_iterator("/proc", ec);
+       !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    std::ifstream in(it->path() / "stat");
+    std::string line;
+    if (!std::getline(in, line) || line.find(tag) == std::string::npos) {
+      continue;
+    }
+    // After "(comm) ": state, ppid, ...
+    std::istringstream rest(line.substr(line.rfind(')') + 2));
+    std::string state;
+    long ppid = 0;
+    rest >> state >> ppid;
+    if (ppid == want && state != "Z") {
+      ++n;
+    }
+  }
+  return n;
 }
 
 bool sanitized_build() { return !build_info::sanitizers.empty(); }

@@ -11,6 +11,9 @@ namespace pf::test {
 [[nodiscard]] int open_fd_count(pid_t pid = 0);
 /// Resident set size in KiB (VmRSS), -1 if unreadable.
 [[nodiscard]] std::int64_t rss_kib(pid_t pid = 0);
+/// How many live (non-zombie) children of `parent` (0 = this process) have
+/// the command name `comm` (e.g. "Xvfb").
+[[nodiscard]] int child_count(pid_t parent, const char* comm);
 /// True when this build runs under a sanitizer (RSS figures are then not comparable).
 [[nodiscard]] bool sanitized_build();
 
