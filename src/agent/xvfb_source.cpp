@@ -86,11 +86,10 @@ class XvfbSource final : public FrameSource {
     const UniqueFd ready_r(p[0]);
     UniqueFd ready_w(p[1]);
     auto server = ChildProcess::spawn(SpawnSpec{
-        {xvfb_, "-displayfd", "3", "-screen", "0", fmt::format("{}x{}x24", mode.width, mode.height),
-         "-nolisten", "tcp", "-noreset"},
-        std::nullopt,
-        {{ready_w.get(), 3}},
-        "/dev/null"});
+        .argv = {xvfb_, "-displayfd", "3", "-screen", "0",
+                 fmt::format("{}x{}x24", mode.width, mode.height), "-nolisten", "tcp", "-noreset"},
+        .fd_map = {{ready_w.get(), 3}},
+        .output = "/dev/null"});
     if (!server) {
       return tl::unexpected(server.error());
     }

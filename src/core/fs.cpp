@@ -1,10 +1,12 @@
 #include "pf/core/fs.hpp"
 
 #include <fcntl.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <system_error>
 
 #include "pf/core/unique.hpp"
@@ -116,6 +118,50 @@ Result<std::string> read_small_file(const std::filesystem::path& file, std::size
   }
   text.resize(used);
   return text;
+}
+
+Result<ScratchDir> ScratchDir::create(const std::filesystem::path& parent, std::string_view prefix,
+                                      unsigned mode) {
+  std::string templ = (parent / fmt::format("{}XXXXXX", prefix)).string();
+  if (::mkdtemp(templ.data()) == nullptr) {
+    return fail_errno(errno, fmt::format("cannot create a directory in {}", parent.string()));
+  }
+  ScratchDir dir{std::filesystem::path(templ)};
+  if (::chmod(templ.c_str(), static_cast<mode_t>(mode)) != 0) {
+    return fail_errno(errno, fmt::format("chmod {}", templ));
+  }
+  return dir;
+}
+
+ScratchDir& ScratchDir::operator=(ScratchDir&& other) noexcept {
+  if (this != &other) {
+    ScratchDir old(std::move(*this));
+    path_ = std::exchange(other.path_, {});
+  }
+  return *this;
+}
+
+ScratchDir::~ScratchDir() {
+  if (!path_.empty()) {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+}
+
+Result<std::string> random_bytes(std::size_t count) {
+  std::string out(count, '\0');
+  std::size_t got = 0;
+  while (got < count) {
+    const ssize_t n = ::getrandom(out.data() + got, count - got, 0);
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      return fail_errno(errno, "getrandom");
+    }
+    got += static_cast<std::size_t>(n);
+  }
+  return out;
 }
 
 }  // namespace pf

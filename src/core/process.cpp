@@ -3,7 +3,9 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
+#include <grp.h>
+#include <pwd.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -26,21 +28,68 @@ std::vector<char*> pointers(std::vector<std::string>& strings) {
   return out;
 }
 
-// posix_spawn's own file actions and attributes, released on every path.
-struct SpawnSetup {
-  SpawnSetup() {
-    posix_spawn_file_actions_init(&actions);
-    posix_spawnattr_init(&attr);
-  }
-  ~SpawnSetup() {
-    posix_spawnattr_destroy(&attr);
-    posix_spawn_file_actions_destroy(&actions);
-  }
-  SpawnSetup(const SpawnSetup&) = delete;
-  SpawnSetup& operator=(const SpawnSetup&) = delete;
-  posix_spawn_file_actions_t actions{};
-  posix_spawnattr_t attr{};
+// Everything the child needs, prepared before fork(): between fork and
+// exec the child may only make async-signal-safe calls (no allocation, no
+// locks), since other threads of ours may hold them.
+struct Prepared {
+  std::vector<std::string> args;
+  std::vector<std::string> env;
+  std::vector<char*> argv;
+  std::vector<char*> envp;
+  std::vector<UniqueFd> staged;          // sources moved above the low numbers
+  std::vector<std::pair<int, int>> map;  // staged fd → target
 };
+
+[[noreturn]] void child_fails(int report_fd, int err) noexcept {
+  static_cast<void>(::write(report_fd, &err, sizeof(err)));
+  ::_exit(127);
+}
+
+// The child side of spawn(); runs between fork and exec.
+[[noreturn]] void become_child(const SpawnSpec& spec, const Prepared& p, pid_t parent,
+                               int report_fd) noexcept {
+  if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() != parent) {
+    ::_exit(127);  // the spawner is already gone
+  }
+  if (spec.group == ProcessGroup::own && ::setpgid(0, 0) != 0) {
+    child_fails(report_fd, errno);
+  }
+  const int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (null < 0 || ::dup2(null, 0) < 0) {
+    child_fails(report_fd, errno);
+  }
+  if (!spec.output.empty()) {
+    const int out = ::open(spec.output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (out < 0 || ::dup2(out, 1) < 0 || ::dup2(out, 2) < 0) {
+      child_fails(report_fd, errno);
+    }
+  }
+  for (const auto& [from, to] : p.map) {
+    if (::dup2(from, to) < 0) {  // the copy at `to` is not close-on-exec
+      child_fails(report_fd, errno);
+    }
+  }
+  if (!spec.working_dir.empty() && ::chdir(spec.working_dir.c_str()) != 0) {
+    child_fails(report_fd, errno);
+  }
+  if (spec.run_as) {
+    const Credentials& who = *spec.run_as;
+    if (::setgroups(who.groups.size(), who.groups.data()) != 0 ||
+        ::setresgid(who.gid, who.gid, who.gid) != 0 || ::setresuid(who.uid, who.uid, who.uid) != 0) {
+      child_fails(report_fd, errno);
+    }
+  }
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  for (int sig = 1; sig < NSIG; ++sig) {
+    ::sigaction(sig, &dfl, nullptr);  // fails harmlessly for SIGKILL, SIGSTOP and gaps
+  }
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  ::execve(p.argv[0], p.argv.data(), spec.environment ? p.envp.data() : environ);
+  child_fails(report_fd, errno);
+}
 
 }  // namespace
 
@@ -56,52 +105,74 @@ std::string describe_wait_status(int status) {
   return "ended";
 }
 
+Result<Credentials> credentials_of(const std::string& user) {
+  passwd pw{};
+  passwd* found = nullptr;
+  std::vector<char> buf(16384);
+  const int rc = ::getpwnam_r(user.c_str(), &pw, buf.data(), buf.size(), &found);
+  if (rc != 0 || found == nullptr) {
+    return fail(Errc::not_found, "no user named '{}'{}", user, rc != 0 ? fmt::format(" ({})", std::strerror(rc)) : "");
+  }
+  Credentials who{pw.pw_uid, pw.pw_gid, {}, user, pw.pw_dir != nullptr ? pw.pw_dir : "/"};
+  int count = 16;
+  for (;;) {
+    who.groups.resize(static_cast<std::size_t>(count));
+    const int before = count;
+    if (::getgrouplist(user.c_str(), pw.pw_gid, who.groups.data(), &count) >= 0) {
+      who.groups.resize(static_cast<std::size_t>(count));
+      return who;
+    }
+    if (count <= before || count > 65536) {
+      return fail(Errc::io, "cannot read the groups of '{}'", user);
+    }
+  }
+}
+
 Result<ChildProcess> ChildProcess::spawn(const SpawnSpec& spec) {
   if (spec.argv.empty()) {
     return fail(Errc::invalid_argument, "spawn: empty argv");
   }
-  std::vector<std::string> args = spec.argv;
-  std::vector<std::string> env;
-  if (spec.environment) {
-    env = *spec.environment;
-  }
-  std::vector<char*> argv = pointers(args);
-  std::vector<char*> envp = pointers(env);
-
-  SpawnSetup setup;
-  posix_spawn_file_actions_addopen(&setup.actions, 0, "/dev/null", O_RDONLY, 0);
-  if (!spec.output.empty()) {
-    posix_spawn_file_actions_addopen(&setup.actions, 1, spec.output.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_adddup2(&setup.actions, 1, 2);
-  }
+  Prepared p;
+  p.args = spec.argv;
+  p.env = spec.environment.value_or(std::vector<std::string>{});
+  p.argv = pointers(p.args);
+  p.envp = pointers(p.env);
   // Each source is first moved above the low numbers, so the dup2 onto the
   // target is a real dup (a dup2 onto itself would keep close-on-exec) and
   // one mapping cannot clobber another's source.
-  std::vector<UniqueFd> staged;
   for (const auto& [from, to] : spec.fd_map) {
-    staged.emplace_back(::fcntl(from, F_DUPFD_CLOEXEC, 100));
-    if (!staged.back()) {
+    p.staged.emplace_back(::fcntl(from, F_DUPFD_CLOEXEC, 100));
+    if (!p.staged.back()) {
       return fail_errno(errno, "spawn: duplicating a descriptor for the child");
     }
-    posix_spawn_file_actions_adddup2(&setup.actions, staged.back().get(), to);
+    p.map.emplace_back(p.staged.back().get(), to);
   }
-  sigset_t none;
-  sigset_t all;
-  sigemptyset(&none);
-  sigfillset(&all);
-  posix_spawnattr_setsigmask(&setup.attr, &none);
-  posix_spawnattr_setsigdefault(&setup.attr, &all);
-  posix_spawnattr_setflags(&setup.attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-
-  pid_t pid = -1;
-  const int rc = posix_spawn(&pid, argv[0], &setup.actions, &setup.attr, argv.data(),
-                             spec.environment ? envp.data() : environ);
-  if (rc != 0) {
-    return fail_errno(rc, fmt::format("starting {}", spec.argv[0]));
+  int report[2];
+  if (::pipe2(report, O_CLOEXEC) != 0) {
+    return fail_errno(errno, "spawn: pipe");
   }
+  const UniqueFd report_r(report[0]);
+  UniqueFd report_w(report[1]);
+  const pid_t parent = ::getpid();
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    return fail_errno(errno, fmt::format("starting {}", spec.argv[0]));
+  }
+  if (pid == 0) {
+    become_child(spec, p, parent, report_w.get());
+  }
+  report_w.reset();
   UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
-  ChildProcess child(pid, std::move(pidfd));
+  ChildProcess child(pid, std::move(pidfd), spec.group);
+  int child_errno = 0;
+  ssize_t n = 0;
+  do {
+    n = ::read(report_r.get(), &child_errno, sizeof(child_errno));
+  } while (n < 0 && errno == EINTR);
+  if (n == static_cast<ssize_t>(sizeof(child_errno))) {
+    child.stop(std::chrono::seconds(1));
+    return fail_errno(child_errno, fmt::format("starting {}", spec.argv[0]));
+  }
   if (!child.pidfd_) {
     return fail_errno(errno, "pidfd_open");  // `child` kills and reaps on the way out
   }
@@ -109,7 +180,10 @@ Result<ChildProcess> ChildProcess::spawn(const SpawnSpec& spec) {
 }
 
 ChildProcess::ChildProcess(ChildProcess&& other) noexcept
-    : pid_(std::exchange(other.pid_, -1)), pidfd_(std::move(other.pidfd_)), status_(other.status_) {}
+    : pid_(std::exchange(other.pid_, -1)),
+      group_(other.group_),
+      pidfd_(std::move(other.pidfd_)),
+      status_(other.status_) {}
 
 ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
   if (this != &other) {
@@ -117,6 +191,7 @@ ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
       stop(Nanos::zero());
     }
     pid_ = std::exchange(other.pid_, -1);
+    group_ = other.group_;
     pidfd_ = std::move(other.pidfd_);
     status_ = other.status_;
   }
@@ -124,7 +199,7 @@ ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
 }
 
 ChildProcess::~ChildProcess() {
-  if (pid_ > 0 && !status_) {
+  if (pid_ > 0 && (!status_ || group_ == ProcessGroup::own)) {
     stop(Nanos::zero());
   }
 }
@@ -162,11 +237,22 @@ int ChildProcess::stop(Nanos grace) noexcept {
     }
     status_ = status;
   }
+  if (group_ == ProcessGroup::own) {
+    // What the leader started lives on in its group after it exits; the
+    // group id cannot be reused while any member is alive.
+    ::kill(-pid_, SIGKILL);
+    group_ = ProcessGroup::inherit;  // done: never signal that id again
+  }
   return *status_;
 }
 
 void ChildProcess::signal(int sig) const noexcept {
-  if (pid_ > 0 && !status_) {
+  if (pid_ <= 0) {
+    return;
+  }
+  if (group_ == ProcessGroup::own) {
+    ::kill(-pid_, sig);
+  } else if (!status_) {
     ::kill(pid_, sig);
   }
 }

@@ -26,11 +26,9 @@ Result<std::unique_ptr<AgentConnection>> AgentConnection::spawn(const AgentSpawn
   const auto watchdog_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(options.watchdog).count();
   auto process = ChildProcess::spawn(SpawnSpec{
-      {options.binary.string(), "--control-fd", std::to_string(kChildControlFd), "--watchdog-ms",
-       std::to_string(watchdog_ms), "--log", options.log_spec},
-      std::nullopt,
-      {{child_end.get(), kChildControlFd}},
-      {}});
+      .argv = {options.binary.string(), "--control-fd", std::to_string(kChildControlFd),
+               "--watchdog-ms", std::to_string(watchdog_ms), "--log", options.log_spec},
+      .fd_map = {{child_end.get(), kChildControlFd}}});
   if (!process) {
     return tl::unexpected(process.error());
   }

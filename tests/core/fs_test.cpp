@@ -94,5 +94,40 @@ TEST(ReadSmallFile, RefusesLargeFilesAndDirectories) {
   EXPECT_EQ(read_small_file(tmp.path() / "nope", 100).error().code, Errc::not_found);
 }
 
+TEST(ScratchDir, IsCreatedWithTheModeAndRemovedWithItsContent) {
+  const test::TempDir tmp;
+  std::filesystem::path where;
+  {
+    auto dir = ScratchDir::create(tmp.path(), "pf-test-", 0711);
+    ASSERT_TRUE(dir) << dir.error().message;
+    where = dir->path();
+    EXPECT_EQ(where.parent_path(), tmp.path());
+    EXPECT_EQ(where.filename().string().rfind("pf-test-", 0), 0U);
+    struct stat st {};
+    ASSERT_EQ(::stat(where.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0711U);
+    std::filesystem::create_directories(where / "a" / "b");
+    ASSERT_TRUE(write_file_atomic(where / "a" / "b" / "f", "x", 0600));
+    ScratchDir moved = std::move(*dir);
+    EXPECT_TRUE(dir->path().empty());
+    EXPECT_EQ(moved.path(), where);
+  }
+  EXPECT_FALSE(std::filesystem::exists(where));
+}
+
+TEST(ScratchDir, FailsWithTheParentNamed) {
+  auto dir = ScratchDir::create("/nonexistent/pf", "x-", 0700);
+  ASSERT_FALSE(dir);
+  EXPECT_NE(dir.error().message.find("/nonexistent/pf"), std::string::npos);
+}
+
+TEST(RandomBytes, GivesTheCountAskedFor) {
+  auto a = random_bytes(16);
+  auto b = random_bytes(16);
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(a->size(), 16U);
+  EXPECT_NE(*a, *b);
+}
+
 }  // namespace
 }  // namespace pf

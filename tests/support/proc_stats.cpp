@@ -40,10 +40,12 @@ std::int64_t rss_kib(pid_t pid) {
   return -1;
 }
 
-int child_count(pid_t parent, const char* comm) {
-  const pid_t want = parent == 0 ? ::getpid() : parent;
+namespace {
+
+// Calls f(pid, state, ppid) for every process whose command name is `comm`.
+template <typename F>
+void for_each_named(const char* comm, F&& f) {
   const std::string tag = std::string("(") + comm + ")";
-  int n = 0;
   std::error_code ec;
   for (auto it = std::filesystem::directory_iterator("/proc", ec);
        !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
@@ -57,11 +59,34 @@ int child_count(pid_t parent, const char* comm) {
     std::string state;
     long ppid = 0;
     rest >> state >> ppid;
-    if (ppid == want && state != "Z") {
-      ++n;
-    }
+    f(state, ppid);
   }
+}
+
+}  // namespace
+
+int child_count(pid_t parent, const char* comm) {
+  const pid_t want = parent == 0 ? ::getpid() : parent;
+  int n = 0;
+  for_each_named(comm, [&](const std::string& state, long ppid) {
+    n += (ppid == want && state != "Z") ? 1 : 0;
+  });
   return n;
+}
+
+int process_count(const char* comm) {
+  int n = 0;
+  for_each_named(comm, [&](const std::string& state, long) { n += state != "Z" ? 1 : 0; });
+  return n;
+}
+
+char process_state(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(in, line) || line.rfind(')') == std::string::npos || line.size() < line.rfind(')') + 3) {
+    return 0;
+  }
+  return line[line.rfind(')') + 2];
 }
 
 bool sanitized_build() { return !build_info::sanitizers.empty(); }

@@ -14,6 +14,10 @@ namespace pf::test {
 /// How many live (non-zombie) children of `parent` (0 = this process) have
 /// the command name `comm` (e.g. "Xvfb").
 [[nodiscard]] int child_count(pid_t parent, const char* comm);
+/// The state letter of `pid` from /proc ('R', 'S', 'Z', ...), or 0 when gone.
+[[nodiscard]] char process_state(pid_t pid);
+/// How many live (non-zombie) processes anywhere have the command name `comm`.
+[[nodiscard]] int process_count(const char* comm);
 /// True when this build runs under a sanitizer (RSS figures are then not comparable).
 [[nodiscard]] bool sanitized_build();
 

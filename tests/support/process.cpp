@@ -36,7 +36,7 @@ ChildProcess start(const std::vector<std::string>& argv,
   for (const auto& [k, v] : env) {
     entries.push_back(k + "=" + v);
   }
-  auto child = ChildProcess::spawn(SpawnSpec{argv, entries, {}, output_file});
+  auto child = ChildProcess::spawn(SpawnSpec{.argv = argv, .environment = entries, .output = output_file});
   if (!child) {
     throw std::runtime_error(child.error().message);
   }

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "pf/core/result.hpp"
 
@@ -34,5 +35,29 @@ enum class DirOutcome : std::uint8_t {
 /// Reads a whole regular file of at most `max_bytes`.
 [[nodiscard]] Result<std::string> read_small_file(const std::filesystem::path& file,
                                                   std::size_t max_bytes);
+
+/// A directory of our own that lives as long as this object: created
+/// fresh (mkdtemp) under `parent` with `mode`, removed with everything in
+/// it on destruction. For runtime state such as sockets and X cookies.
+class ScratchDir {
+ public:
+  [[nodiscard]] static Result<ScratchDir> create(const std::filesystem::path& parent,
+                                                 std::string_view prefix, unsigned mode);
+  ScratchDir() = default;
+  ScratchDir(ScratchDir&& other) noexcept : path_(std::exchange(other.path_, {})) {}
+  ScratchDir& operator=(ScratchDir&& other) noexcept;
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  ~ScratchDir();
+
+  [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
+
+ private:
+  explicit ScratchDir(std::filesystem::path path) noexcept : path_(std::move(path)) {}
+  std::filesystem::path path_;
+};
+
+/// `count` bytes from the kernel's random source (for cookies, not for keys).
+[[nodiscard]] Result<std::string> random_bytes(std::size_t count);
 
 }  // namespace pf
