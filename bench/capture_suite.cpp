@@ -27,6 +27,7 @@
 #include <xcb/xcb.h>
 
 #include "pf/agent/source.hpp"
+#include "pf/core/fs.hpp"
 #include "suite.hpp"
 
 namespace pf::bench {
@@ -69,9 +70,17 @@ double xvfb_cpu_ms() {
   return 0;
 }
 
+xcb_connection_t* connect_like_an_app(const agent::FrameSource& source) {
+  for (const auto& kv : source.app_environment()) {
+    ::setenv(kv.substr(0, kv.find('=')).c_str(), kv.substr(kv.find('=') + 1).c_str(), 1);
+  }
+  return xcb_connect(nullptr, nullptr);
+}
+
 // A second client: draws, and captures the bare way for the reference.
 struct Client {
-  explicit Client(std::uint32_t display) : conn(xcb_connect((":" + std::to_string(display)).c_str(), nullptr)) {
+  // Connects the way an application would: with the display's DISPLAY and XAUTHORITY.
+  explicit Client(const agent::FrameSource& source) : conn(connect_like_an_app(source)) {
     const xcb_screen_t* screen = xcb_setup_roots_iterator(xcb_get_setup(conn)).data;
     root = screen->root;
     gc = xcb_generate_id(conn);
@@ -106,13 +115,18 @@ struct Client {
 };
 
 void bm_xvfb(benchmark::State& state) {
+  auto runtime = ScratchDir::create(std::filesystem::temp_directory_path(), "pf-bench-", 0700);
+  if (!runtime) {
+    state.SkipWithError(runtime.error().message.c_str());
+    return;
+  }
   for (auto _ : state) {
-    auto source = agent::make_xvfb_source({kWidth, kHeight, 60'000}, "/usr/bin/Xvfb");
+    auto source = agent::make_xvfb_source({kWidth, kHeight, 60'000}, "/usr/bin/Xvfb", runtime->path());
     if (!source) {
       state.SkipWithError(source.error().message.c_str());
       return;
     }
-    Client client(*(*source)->x_display());
+    Client client(**source);
     std::vector<double> ours;
     std::vector<double> bare;
     for (int i = 0; i < kSamples; ++i) {

@@ -19,6 +19,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(100, 600'000));
   app.add_option("--log", log_spec, "Log levels, as PUNKTFUNK_LOG");
   app.add_option("--xvfb", xvfb, "The Xvfb server for xvfb displays");
+  std::string runtime_dir = "/tmp";
+  app.add_option("--runtime-dir", runtime_dir, "Private directory for X cookies and compositor sockets");
   CLI11_PARSE(app, argc, argv);
 
   const auto spec = pf::log::parse_spec(log_spec);
@@ -34,6 +36,6 @@ int main(int argc, char** argv) {
   }
   ::fcntl(control_fd, F_SETFD, FD_CLOEXEC);
   pf::agent::Agent agent(pf::agentlink::Channel(pf::UniqueFd(control_fd)),
-                         {std::chrono::milliseconds(watchdog_ms), 16, xvfb});
+                         {std::chrono::milliseconds(watchdog_ms), 16, xvfb, runtime_dir});
   return agent.run();
 }

@@ -11,6 +11,7 @@
 #include "pf/core/build_info.hpp"
 #include "pf/core/fs.hpp"
 #include "pf/core/log.hpp"
+#include "pf/vdisplay/apps.hpp"
 #include "pf/vdisplay/display_service.hpp"
 #include "pf/vdisplay/policy.hpp"
 
@@ -87,6 +88,18 @@ int run_serve(const config::HostConfig& cfg) {
     kLog.error("{}", display_settings.error().message);
     return kExitFailure;
   }
+  const auto apps = vdisplay::load_apps(s.config_dir / vdisplay::kAppsFile);
+  if (!apps) {
+    kLog.error("{}", apps.error().message);
+    return kExitFailure;
+  }
+  kLog.info("apps: {}", [&] {
+    std::string ids;
+    for (const auto& e : apps->entries()) {
+      ids += (ids.empty() ? "" : ", ") + e.id;
+    }
+    return ids;
+  }());
   // No GPU inventory yet: the choice falls through to the preferences, then to CPU rendering.
   const auto gpu = vdisplay::choose_render_gpu(display_settings->render_gpu, s.render_gpu, {});
   vdisplay::SupervisorOptions agent_options;

@@ -1,6 +1,9 @@
 #include "pf/agent/agent.hpp"
 
+#include <poll.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <array>
 #include <variant>
@@ -59,7 +62,7 @@ Reply Agent::handle(const agentlink::Message& request, std::vector<UniqueFd>& fd
       std::unique_ptr<FrameSource> source;
       switch (m.backend) {
         case DisplayBackend::xvfb: {
-          auto xvfb = make_xvfb_source(mode, self.options_.xvfb);
+          auto xvfb = make_xvfb_source(mode, self.options_.xvfb, self.options_.runtime_dir);
           if (!xvfb) {
             kLog.error("display {}: {}", id, xvfb.error().message);
             return reply_to(request, ReplyStatus::internal);
@@ -87,9 +90,10 @@ Reply Agent::handle(const agentlink::Message& request, std::vector<UniqueFd>& fd
       return r;
     }
     Reply operator()(const RemoveDisplay& m) const {
-      if (self.displays_.erase(m.display_id) == 0) {
+      if (!self.displays_.contains(m.display_id)) {
         return reply_to(request, ReplyStatus::no_such_display);
       }
+      self.remove_displays(m.display_id);
       kLog.info("removed display {}", m.display_id);
       return reply_to(request, ReplyStatus::ok);
     }
@@ -98,7 +102,7 @@ Reply Agent::handle(const agentlink::Message& request, std::vector<UniqueFd>& fd
     }
     Reply operator()(const Ping&) const { return reply_to(request, ReplyStatus::ok); }
     Reply operator()(const ClearAll&) const {
-      self.displays_.clear();
+      self.remove_displays(std::nullopt);
       return reply_to(request, ReplyStatus::ok);
     }
     Reply operator()(const SetFrameChannel& m) const {
@@ -136,6 +140,8 @@ Reply Agent::handle(const agentlink::Message& request, std::vector<UniqueFd>& fd
       }
       return r;
     }
+    Reply operator()(const LaunchApp& m) const { return self.launch(m); }
+    Reply operator()(const AppExited&) const { return reply_to(request, ReplyStatus::bad_request); }
     Reply operator()(const Reply&) const { return reply_to(request, ReplyStatus::bad_request); }
   };
   Reply r = std::visit(Visitor{*this, fds, request}, request);
@@ -143,12 +149,100 @@ Reply Agent::handle(const agentlink::Message& request, std::vector<UniqueFd>& fd
   return r;
 }
 
+Reply Agent::launch(const agentlink::LaunchApp& m) {
+  const auto it = displays_.find(m.display_id);
+  if (it == displays_.end()) {
+    return Reply{agentlink::MessageType::launch_app, ReplyStatus::no_such_display, 0, 0, 0, 0, 0};
+  }
+  // The agent's environment, then the display's, then the app's own.
+  std::vector<std::string> env;
+  for (char** e = environ; *e != nullptr; ++e) {
+    env.emplace_back(*e);
+  }
+  const auto set = [&env](const std::string& kv) {
+    const std::string key = kv.substr(0, kv.find('=') + 1);
+    std::erase_if(env, [&key](const std::string& e) { return e.rfind(key, 0) == 0; });
+    env.push_back(kv);
+  };
+  for (const auto& kv : it->second->app_environment()) {
+    set(kv);
+  }
+  for (const auto& kv : m.environment) {
+    if (kv.find('=') != std::string::npos) {
+      set(kv);
+    }
+  }
+  auto child = ChildProcess::spawn(SpawnSpec{.argv = m.argv,
+                                             .environment = std::move(env),
+                                             .output = "/dev/null",
+                                             .working_dir = m.working_dir,
+                                             .group = ProcessGroup::own});
+  if (!child) {
+    kLog.warn("display {}: cannot launch {}: {}", m.display_id, m.argv[0], child.error().message);
+    return Reply{agentlink::MessageType::launch_app, ReplyStatus::internal,
+                 static_cast<std::uint32_t>(child.error().code), 0, 0, 0, 0};
+  }
+  const auto pid = static_cast<std::uint32_t>(child->pid());
+  kLog.info("display {}: launched {} (pid {})", m.display_id, m.argv[0], pid);
+  apps_.push_back(RunningApp{m.display_id, m.app_token, std::move(*child)});
+  return Reply{agentlink::MessageType::launch_app, ReplyStatus::ok, 0, pid, 0, 0, 0};
+}
+
+void Agent::send_app_exit(const RunningApp& app, int wait_status, agentlink::AppEnd how) {
+  std::array<std::uint8_t, agentlink::kMaxDatagramBytes> out{};
+  const agentlink::AppExited event{app.display_id, app.token, static_cast<std::uint32_t>(app.process.pid()),
+                                   static_cast<std::uint32_t>(wait_status), how};
+  auto bytes = agentlink::encode(event, 0, out);
+  if (!bytes || !channel_.send(*bytes)) {
+    kLog.warn("could not report the exit of app pid {}", app.process.pid());
+  }
+}
+
+std::size_t Agent::report_app_exits() {
+  std::size_t n = 0;
+  for (auto it = apps_.begin(); it != apps_.end();) {
+    if (const auto status = it->process.try_reap()) {
+      kLog.info("display {}: app pid {} {}", it->display_id, it->process.pid(), describe_wait_status(*status));
+      it->process.stop(Nanos::zero());  // ends whatever it left running in its group
+      send_app_exit(*it, *status, agentlink::AppEnd::exited);
+      it = apps_.erase(it);
+      ++n;
+    } else {
+      ++it;
+    }
+  }
+  return n;
+}
+
+void Agent::remove_displays(std::optional<std::uint32_t> display_id) {
+  constexpr Nanos kAppGrace = std::chrono::milliseconds(500);
+  for (auto& app : apps_) {
+    if (!display_id || app.display_id == *display_id) {
+      app.process.signal(SIGTERM);  // the whole group
+    }
+  }
+  for (auto it = apps_.begin(); it != apps_.end();) {
+    if (!display_id || it->display_id == *display_id) {
+      const int status = it->process.stop(kAppGrace);
+      send_app_exit(*it, status, agentlink::AppEnd::display_removed);
+      it = apps_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  if (display_id) {
+    displays_.erase(*display_id);
+  } else {
+    displays_.clear();
+  }
+}
+
 void Agent::reap_on_watchdog(TimePoint now) {
   if (!displays_.empty() && now - last_message_ > options_.watchdog) {
     kLog.warn("host silent for more than {} ms: removing {} display(s)",
               std::chrono::duration_cast<std::chrono::milliseconds>(options_.watchdog).count(),
               displays_.size());
-    displays_.clear();
+    remove_displays(std::nullopt);
   }
 }
 
@@ -157,8 +251,18 @@ int Agent::run() {
   std::array<std::uint8_t, agentlink::kMaxDatagramBytes> out{};
   log::RateLimitedLog bad_request(kLog, log::Level::warn, std::chrono::seconds(5), "bad control message");
   const Nanos slice = std::min<Nanos>(options_.watchdog / 4, std::chrono::milliseconds(250));
+  std::vector<pollfd> watch;
   for (;;) {
-    auto received = channel_.receive(slice);
+    // The channel and every app's pidfd: an exit is reported at once.
+    watch.assign(1, pollfd{channel_.fd(), POLLIN, 0});
+    for (const auto& app : apps_) {
+      watch.push_back(pollfd{app.process.pidfd(), POLLIN, 0});
+    }
+    const auto slice_ms = std::chrono::ceil<std::chrono::milliseconds>(slice).count();
+    if (::poll(watch.data(), watch.size(), static_cast<int>(slice_ms)) > 0 && watch.size() > 1) {
+      report_app_exits();
+    }
+    auto received = channel_.receive(watch[0].revents != 0 ? slice : Nanos::zero());
     const TimePoint now = steady_clock().now();
     if (!received) {
       if (received.error().code == Errc::timeout) {
@@ -167,7 +271,7 @@ int Agent::run() {
       }
       if (received.error().code == Errc::closed) {
         kLog.info("host closed the control channel; removing {} display(s)", displays_.size());
-        displays_.clear();
+        remove_displays(std::nullopt);
         return 0;
       }
       kLog.error("control channel: {}", received.error());

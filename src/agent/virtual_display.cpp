@@ -62,6 +62,11 @@ std::optional<std::uint32_t> VirtualDisplay::x_display() const {
   return source_->x_display();
 }
 
+std::vector<std::string> VirtualDisplay::app_environment() const {
+  MutexLock lock(mutex_);
+  return source_->app_environment();
+}
+
 void VirtualDisplay::run(const std::stop_token& stop) {
   const std::string name = fmt::format("pfvd-disp-{}", id_);
   pthread_setname_np(pthread_self(), name.c_str());

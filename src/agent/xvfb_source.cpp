@@ -1,6 +1,7 @@
 // An Xvfb server per display, captured with MIT-SHM into a memfd shared
 // with the server (no SysV segment that could leak), with damage tracking:
-// an unchanged screen is not copied again. xcb, not Xlib: Xlib exits the
+// an unchanged screen is not copied again. The server admits only holders
+// of its cookie (written to a 0600 file before the server starts). xcb, not Xlib: Xlib exits the
 // process when a server dies, and one dead display must not end the agent.
 #include <fcntl.h>
 #include <poll.h>
@@ -10,6 +11,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -19,6 +21,7 @@
 #include <xcb/xcb.h>
 
 #include "pf/agent/source.hpp"
+#include "pf/core/fs.hpp"
 #include "pf/core/log.hpp"
 #include "pf/core/process.hpp"
 #include "pf/core/unique.hpp"
@@ -37,6 +40,26 @@ struct FreeDeleter {
 };
 template <typename T>
 using XcbReply = std::unique_ptr<T, FreeDeleter>;
+
+constexpr std::string_view kAuthName = "MIT-MAGIC-COOKIE-1";
+constexpr std::size_t kCookieBytes = 16;
+
+// One Xauthority entry (big-endian lengths) for any address and display
+// number (FamilyWild): the display number is not known until Xvfb picks it.
+std::string xauthority_entry(std::string_view cookie) {
+  std::string out;
+  const auto field = [&out](std::string_view bytes) {
+    out.push_back(static_cast<char>(bytes.size() >> 8));
+    out.push_back(static_cast<char>(bytes.size() & 0xFF));
+    out.append(bytes);
+  };
+  out.append("\xff\xff");  // FamilyWild
+  field("");              // address
+  field("");              // display number
+  field(kAuthName);
+  field(cookie);
+  return out;
+}
 
 // Reads Xvfb's "-displayfd" answer: the display number and a newline.
 Result<std::uint32_t> read_display_number(int fd) {
@@ -73,12 +96,19 @@ Result<std::uint32_t> read_display_number(int fd) {
 
 class XvfbSource final : public FrameSource {
  public:
-  explicit XvfbSource(std::string xvfb) : xvfb_(std::move(xvfb)) {}
-  ~XvfbSource() override { shutdown(); }
+  XvfbSource(std::string xvfb, std::filesystem::path runtime_dir)
+      : xvfb_(std::move(xvfb)), runtime_dir_(std::move(runtime_dir)) {}
+  ~XvfbSource() override {
+    shutdown();
+    forget_cookie();
+  }
   XvfbSource(const XvfbSource&) = delete;
   XvfbSource& operator=(const XvfbSource&) = delete;
 
   Status launch(const Mode& mode) {
+    if (auto st = write_cookie(); !st) {
+      return st;
+    }
     int p[2];
     if (::pipe2(p, O_CLOEXEC) != 0) {
       return fail_errno(errno, "pipe for Xvfb");
@@ -87,7 +117,8 @@ class XvfbSource final : public FrameSource {
     UniqueFd ready_w(p[1]);
     auto server = ChildProcess::spawn(SpawnSpec{
         .argv = {xvfb_, "-displayfd", "3", "-screen", "0",
-                 fmt::format("{}x{}x24", mode.width, mode.height), "-nolisten", "tcp", "-noreset"},
+                 fmt::format("{}x{}x24", mode.width, mode.height), "-nolisten", "tcp", "-noreset",
+                 "-auth", auth_file_.string()},
         .fd_map = {{ready_w.get(), 3}},
         .output = "/dev/null"});
     if (!server) {
@@ -144,13 +175,38 @@ class XvfbSource final : public FrameSource {
   }
 
   std::vector<std::string> app_environment() const override {
-    return {fmt::format("DISPLAY=:{}", display_)};
+    return {fmt::format("DISPLAY=:{}", display_), fmt::format("XAUTHORITY={}", auth_file_.string())};
   }
   std::optional<std::uint32_t> x_display() const override { return display_; }
 
  private:
+  Status write_cookie() {
+    if (!auth_file_.empty()) {
+      return ok();  // one cookie for this source's servers
+    }
+    auto cookie = random_bytes(kCookieBytes);
+    if (!cookie) {
+      return tl::unexpected(cookie.error());
+    }
+    std::string templ = (runtime_dir_ / "xauth-XXXXXX").string();
+    const UniqueFd fd(::mkostemp(templ.data(), O_CLOEXEC));  // mode 0600
+    if (!fd) {
+      return fail_errno(errno, fmt::format("cannot create an X cookie file in {}", runtime_dir_.string()));
+    }
+    auth_file_ = templ;
+    const std::string entry = xauthority_entry(*cookie);
+    if (::write(fd.get(), entry.data(), entry.size()) != static_cast<ssize_t>(entry.size())) {
+      return fail_errno(errno, fmt::format("writing {}", templ));
+    }
+    cookie_ = std::move(*cookie);
+    return ok();
+  }
+
   Status connect(const Mode& mode) {
-    conn_.reset(xcb_connect(fmt::format(":{}", display_).c_str(), nullptr));
+    std::string name(kAuthName);
+    xcb_auth_info_t auth{static_cast<int>(name.size()), name.data(), static_cast<int>(cookie_.size()),
+                         cookie_.data()};
+    conn_.reset(xcb_connect_to_display_with_auth_info(fmt::format(":{}", display_).c_str(), &auth, nullptr));
     xcb_connection_t* c = conn_.get();
     if (xcb_connection_has_error(c) != 0) {
       return fail(Errc::io, "cannot connect to Xvfb :{}", display_);
@@ -215,7 +271,18 @@ class XvfbSource final : public FrameSource {
     }
   }
 
+  void forget_cookie() noexcept {
+    if (!auth_file_.empty()) {
+      std::error_code ec;
+      std::filesystem::remove(auth_file_, ec);
+      auth_file_.clear();
+    }
+  }
+
   std::string xvfb_;
+  std::filesystem::path runtime_dir_;
+  std::filesystem::path auth_file_;
+  std::string cookie_;
   std::optional<ChildProcess> server_;
   Connection conn_;
   UniqueFd memfd_;
@@ -233,8 +300,9 @@ class XvfbSource final : public FrameSource {
 
 }  // namespace
 
-Result<std::unique_ptr<FrameSource>> make_xvfb_source(const Mode& mode, const std::string& xvfb) {
-  auto source = std::make_unique<XvfbSource>(xvfb);
+Result<std::unique_ptr<FrameSource>> make_xvfb_source(const Mode& mode, const std::string& xvfb,
+                                                      const std::filesystem::path& runtime_dir) {
+  auto source = std::make_unique<XvfbSource>(xvfb, runtime_dir);
   if (auto st = source->launch(mode); !st) {
     return tl::unexpected(st.error());
   }

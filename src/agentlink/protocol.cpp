@@ -14,6 +14,42 @@ class TailReader {
   SpanReader& r_;
 };
 
+void write_string(SpanWriter& w, std::string_view s) noexcept {
+  if (s.size() > 0xFFFF) {
+    static_cast<void>(w.reserve(kMaxDatagramBytes + 1));  // fails the writer: too long to encode
+    return;
+  }
+  w.u16le(static_cast<std::uint16_t>(s.size()));
+  w.bytes(Bytes(reinterpret_cast<const std::uint8_t*>(s.data()), s.size()));
+}
+
+void write_strings(SpanWriter& w, const std::vector<std::string>& list) noexcept {
+  if (list.size() > 0xFFFF) {
+    static_cast<void>(w.reserve(kMaxDatagramBytes + 1));
+    return;
+  }
+  w.u16le(static_cast<std::uint16_t>(list.size()));
+  for (const auto& s : list) {
+    write_string(w, s);
+  }
+}
+
+std::string read_string(SpanReader& r) {
+  const Bytes b = r.bytes(r.u16le());
+  return {reinterpret_cast<const char*>(b.data()), b.size()};
+}
+
+// Reads a list; stops at the first failure (the reader's sticky error
+// then fails the whole body), so a lying count costs nothing.
+std::vector<std::string> read_strings(SpanReader& r) {
+  const std::uint16_t count = r.u16le();
+  std::vector<std::string> out;
+  for (std::uint16_t i = 0; i < count && r.ok(); ++i) {
+    out.push_back(read_string(r));
+  }
+  return out;
+}
+
 struct BodyWriter {
   SpanWriter& w;
   void operator()(const Hello& m) const { w.u32le(m.protocol_version); w.u32le(m.min_version); }
@@ -43,6 +79,20 @@ struct BodyWriter {
     w.u32le(m.height);
     w.u32le(m.refresh_mhz);
   }
+  void operator()(const LaunchApp& m) const {
+    w.u32le(m.display_id);
+    w.u32le(m.app_token);
+    write_strings(w, m.argv);
+    write_string(w, m.working_dir);
+    write_strings(w, m.environment);
+  }
+  void operator()(const AppExited& m) const {
+    w.u32le(m.display_id);
+    w.u32le(m.app_token);
+    w.u32le(m.pid);
+    w.u32le(m.wait_status);
+    w.u32le(static_cast<std::uint32_t>(m.how));
+  }
   void operator()(const Reply& m) const {
     w.u32le(static_cast<std::uint32_t>(m.status));
     w.u32le(m.detail);
@@ -67,6 +117,8 @@ std::size_t min_body_bytes(MessageType type, bool reply) noexcept {
     case MessageType::clear_all: return 0;
     case MessageType::set_frame_channel: return 12;
     case MessageType::update_mode: return 16;
+    case MessageType::launch_app: return 14;  // ids, three empty lists/strings
+    case MessageType::app_exited: return 20;
     case MessageType::unset: break;
   }
   return 0;
@@ -106,6 +158,17 @@ Message read_body(MessageType type, bool reply, SpanReader& r) {
     case MessageType::clear_all: return ClearAll{};
     case MessageType::set_frame_channel: return SetFrameChannel{r.u32le(), r.u32le(), r.u32le()};
     case MessageType::update_mode: return UpdateMode{r.u32le(), r.u32le(), r.u32le(), r.u32le()};
+    case MessageType::launch_app: {
+      LaunchApp m;
+      m.display_id = r.u32le();
+      m.app_token = r.u32le();
+      m.argv = read_strings(r);
+      m.working_dir = read_string(r);
+      m.environment = read_strings(r);
+      return m;
+    }
+    case MessageType::app_exited:
+      return AppExited{r.u32le(), r.u32le(), r.u32le(), r.u32le(), static_cast<AppEnd>(r.u32le())};
     case MessageType::unset: break;
   }
   return Ping{};  // unreachable: decode() rejects unknown types first
@@ -137,6 +200,8 @@ std::string_view to_string(MessageType type) noexcept {
     case MessageType::clear_all: return "ClearAll";
     case MessageType::set_frame_channel: return "SetFrameChannel";
     case MessageType::update_mode: return "UpdateMode";
+    case MessageType::launch_app: return "LaunchApp";
+    case MessageType::app_exited: return "AppExited";
   }
   return "unknown";
 }
@@ -151,6 +216,8 @@ MessageType type_of(const Message& message) noexcept {
     MessageType operator()(const ClearAll&) const { return MessageType::clear_all; }
     MessageType operator()(const SetFrameChannel&) const { return MessageType::set_frame_channel; }
     MessageType operator()(const UpdateMode&) const { return MessageType::update_mode; }
+    MessageType operator()(const LaunchApp&) const { return MessageType::launch_app; }
+    MessageType operator()(const AppExited&) const { return MessageType::app_exited; }
     MessageType operator()(const Reply& r) const { return r.to; }
   };
   return std::visit(Visitor{}, message);
@@ -196,7 +263,7 @@ Result<Decoded> decode(Bytes datagram) {
   const bool reply = (raw_type & kReplyBit) != 0;
   const auto type = static_cast<MessageType>(raw_type & ~kReplyBit);
   if (type == MessageType::unset || raw_type == kReplyBit ||
-      static_cast<std::uint16_t>(type) > static_cast<std::uint16_t>(MessageType::update_mode)) {
+      static_cast<std::uint16_t>(type) > static_cast<std::uint16_t>(MessageType::app_exited)) {
     return fail(Errc::unsupported, "unknown control message type 0x{:04x}", raw_type);
   }
   const std::size_t min_body = min_body_bytes(type, reply);
@@ -210,6 +277,13 @@ Result<Decoded> decode(Bytes datagram) {
     return tl::unexpected(st.error());
   }
   out.ignored_tail_bytes = body.remaining();
+  if (const auto* launch = std::get_if<LaunchApp>(&out.message)) {
+    if (launch->argv.empty() || launch->argv.size() > kMaxAppArgs ||
+        launch->environment.size() > kMaxAppEnv) {
+      return fail(Errc::malformed, "LaunchApp with {} arguments and {} environment entries (1-{} and 0-{})",
+                  launch->argv.size(), launch->environment.size(), kMaxAppArgs, kMaxAppEnv);
+    }
+  }
   return out;
 }
 

@@ -7,10 +7,14 @@
 
 #include <fmt/format.h>
 
+#include "pf/core/log.hpp"
+
 namespace pf::vdisplay {
 namespace {
 
 constexpr int kChildControlFd = 3;
+constexpr std::size_t kMaxQueuedEvents = 1024;
+const log::Logger kLog{"vdisplay"};
 
 }  // namespace
 
@@ -23,18 +27,25 @@ Result<std::unique_ptr<AgentConnection>> AgentConnection::spawn(const AgentSpawn
     return tl::unexpected(pair.error());
   }
   const UniqueFd child_end = pair->second.release();
+  auto runtime = ScratchDir::create(
+      options.runtime_parent.empty() ? std::filesystem::temp_directory_path() : options.runtime_parent,
+      "pf-vdisplay-", 0711);
+  if (!runtime) {
+    return tl::unexpected(runtime.error());
+  }
   const auto watchdog_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(options.watchdog).count();
   auto process = ChildProcess::spawn(SpawnSpec{
       .argv = {options.binary.string(), "--control-fd", std::to_string(kChildControlFd),
-               "--watchdog-ms", std::to_string(watchdog_ms), "--log", options.log_spec},
+               "--watchdog-ms", std::to_string(watchdog_ms), "--log", options.log_spec,
+               "--runtime-dir", runtime->path().string()},
       .fd_map = {{child_end.get(), kChildControlFd}}});
   if (!process) {
     return tl::unexpected(process.error());
   }
   const pid_t pid = process->pid();
   std::unique_ptr<AgentConnection> conn(
-      new AgentConnection(std::move(pair->first), std::move(*process)));
+      new AgentConnection(std::move(*runtime), std::move(pair->first), std::move(*process)));
   auto hello = conn->call(agentlink::Hello{});
   if (!hello) {
     return fail(hello.error().code, "display agent (pid {}) did not answer Hello: {}", pid,
@@ -55,6 +66,32 @@ AgentConnection::~AgentConnection() {
 std::string AgentConnection::reap() {
   const auto status = process_.try_reap();
   return status ? describe_wait_status(*status) : std::string();
+}
+
+void AgentConnection::queue_event(const agentlink::AppExited& event) {
+  if (events_.size() >= kMaxQueuedEvents) {
+    kLog.warn("dropped an app exit report (pid {}): {} are waiting", event.pid, events_.size());
+    return;
+  }
+  events_.push_back(event);
+}
+
+std::vector<agentlink::AppExited> AgentConnection::take_events() {
+  for (;;) {
+    auto received = channel_.receive(Nanos::zero());
+    if (!received) {
+      break;  // nothing more now (or the channel failed: the supervisor sees the exit)
+    }
+    auto decoded = agentlink::decode(received->bytes);
+    if (!decoded) {
+      kLog.warn("display agent sent a bad message: {}", decoded.error().message);
+      continue;
+    }
+    if (const auto* event = std::get_if<agentlink::AppExited>(&decoded->message)) {
+      queue_event(*event);
+    }  // anything else is a late reply to a call that timed out
+  }
+  return std::exchange(events_, {});
 }
 
 Result<agentlink::Reply> AgentConnection::call(const agentlink::Message& request,
@@ -83,6 +120,10 @@ Result<agentlink::Reply> AgentConnection::call(const agentlink::Message& request
     auto decoded = agentlink::decode(received->bytes);
     if (!decoded) {
       return tl::unexpected(decoded.error());
+    }
+    if (const auto* event = std::get_if<agentlink::AppExited>(&decoded->message)) {
+      queue_event(*event);
+      continue;
     }
     const auto* reply = std::get_if<agentlink::Reply>(&decoded->message);
     if (reply == nullptr) {

@@ -26,14 +26,13 @@ int to_poll_ms(Nanos n) {
 }  // namespace
 
 AgentSupervisor::AgentSupervisor(SupervisorOptions options)
-    : options_(std::move(options)), stop_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
+    : options_(std::move(options)), kick_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
   thread_ = std::jthread([this](const std::stop_token& stop) { run(stop); });
 }
 
 AgentSupervisor::~AgentSupervisor() {
   thread_.request_stop();
-  const std::uint64_t one = 1;
-  static_cast<void>(::write(stop_fd_.get(), &one, sizeof(one)));
+  kick();
   thread_.join();
   MutexLock lock(mutex_);
   agent_.reset();  // closes the channel: the agent removes its displays and exits
@@ -45,7 +44,31 @@ Result<agentlink::Reply> AgentSupervisor::call(const agentlink::Message& request
   if (!agent_) {
     return fail(Errc::closed, "the display agent is not running (restarting)");
   }
-  return agent_->call(request, fds, options_.call_timeout);
+  auto reply = agent_->call(request, fds, options_.call_timeout);
+  if (agent_->has_queued_events()) {
+    kick();  // events read while waiting for the reply: the thread delivers them
+  }
+  return reply;
+}
+
+void AgentSupervisor::kick() const noexcept {
+  const std::uint64_t one = 1;
+  static_cast<void>(::write(kick_fd_.get(), &one, sizeof(one)));
+}
+
+void AgentSupervisor::deliver_events() {
+  std::vector<agentlink::AppExited> events;
+  {
+    MutexLock lock(mutex_);
+    if (agent_) {
+      events = agent_->take_events();
+    }
+  }
+  if (options_.on_app_exited) {
+    for (const auto& e : events) {
+      options_.on_app_exited(e);
+    }
+  }
 }
 
 bool AgentSupervisor::wait_running(Nanos timeout) const {
@@ -100,21 +123,35 @@ void AgentSupervisor::run(const std::stop_token& stop) {
     start_agent();
     const TimePoint started = steady_clock().now();
     int pidfd = -1;
+    int channel = -1;  // valid while agent_ lives; only this thread replaces it
     {
       MutexLock lock(mutex_);
       pidfd = agent_ ? agent_->pidfd() : -1;
+      channel = agent_ ? agent_->channel_fd() : -1;
     }
+    TimePoint next_ping = steady_clock().now() + options_.ping_interval;
     while (pidfd >= 0 && !stop.stop_requested()) {
-      pollfd fds[2] = {{pidfd, POLLIN, 0}, {stop_fd_.get(), POLLIN, 0}};
-      const int rc = ::poll(fds, 2, to_poll_ms(options_.ping_interval));
+      pollfd fds[3] = {{pidfd, POLLIN, 0}, {kick_fd_.get(), POLLIN, 0}, {channel, POLLIN, 0}};
+      const int rc = ::poll(fds, 3, to_poll_ms(next_ping - steady_clock().now()));
       if (stop.stop_requested()) {
         return;
       }
       if (rc > 0 && (fds[0].revents & POLLIN) != 0) {
+        deliver_events();  // what the agent said before it died still counts
         drop_agent("exited");
         break;
       }
-      if (rc == 0) {
+      if (rc > 0 && (fds[1].revents & POLLIN) != 0) {
+        std::uint64_t count = 0;
+        static_cast<void>(::read(kick_fd_.get(), &count, sizeof(count)));
+      }
+      if (rc > 0) {
+        deliver_events();
+      }
+      // Pings keep their rhythm however busy the channel is: the agent's
+      // watchdog counts only what the host sends.
+      if (steady_clock().now() >= next_ping) {
+        next_ping = steady_clock().now() + options_.ping_interval;
         if (auto pong = call(agentlink::Ping{}); !pong) {
           drop_agent(fmt::format("stopped answering ({})", pong.error().message));
           break;
@@ -125,7 +162,7 @@ void AgentSupervisor::run(const std::stop_token& stop) {
       return;
     }
     backoff = steady_clock().now() - started > kHealthyAfter ? kFirstBackoff : backoff;
-    pollfd wait{stop_fd_.get(), POLLIN, 0};
+    pollfd wait{kick_fd_.get(), POLLIN, 0};
     ::poll(&wait, 1, to_poll_ms(backoff));
     backoff = std::min(backoff * 2, kMaxBackoff);
   }

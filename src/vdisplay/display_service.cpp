@@ -1,11 +1,15 @@
 #include "pf/vdisplay/display_service.hpp"
 
 #include <pthread.h>
+#include <signal.h>
 
+#include <algorithm>
 #include <array>
+#include <cstdlib>
 #include <functional>
 
 #include "pf/core/log.hpp"
+#include "pf/core/process.hpp"
 
 namespace pf::vdisplay {
 namespace {
@@ -24,10 +28,12 @@ Status expect_ok(const Result<agentlink::Reply>& r, std::string_view what) {
 
 }  // namespace
 
-DisplayService::DisplayService(SupervisorOptions agent, DisplaySettings settings, GpuChoice gpu)
-    : manager_(std::move(settings), gpu) {
+DisplayService::DisplayService(SupervisorOptions agent, DisplaySettings settings, GpuChoice gpu,
+                               AppExitHandler on_app_exit)
+    : manager_(std::move(settings), gpu), on_app_exit_(std::move(on_app_exit)) {
   kLog.info("render GPU: {} ({})", gpu.name, gpu.reason);
   agent.on_started = [this](std::uint64_t starts) { on_agent_started(starts); };
+  agent.on_app_exited = [this](const agentlink::AppExited& e) { on_app_exited(e); };
   agent_ = std::make_unique<AgentSupervisor>(std::move(agent));
   expiry_ = std::jthread([this](const std::stop_token& stop) { run_expiry(stop); });
 }
@@ -81,15 +87,67 @@ Result<std::shared_ptr<HostRing>> DisplayService::change_mode(const Lease& lease
   return rings_[lease.display];
 }
 
+bool DisplayService::lease_active(const Lease& lease) const {
+  const auto slots = manager_.snapshot();
+  return std::any_of(slots.begin(), slots.end(), [&lease](const SlotView& s) {
+    return s.display == lease.display && s.generation == lease.generation && s.state == DisplayState::active;
+  });
+}
+
 std::shared_ptr<HostRing> DisplayService::ring(const Lease& lease) {
   MutexLock lock(mutex_);
-  for (const SlotView& s : manager_.snapshot()) {
-    if (s.display == lease.display && s.generation == lease.generation && s.state == DisplayState::active) {
-      const auto it = rings_.find(lease.display);
-      return it == rings_.end() ? nullptr : it->second;
-    }
+  if (!lease_active(lease)) {
+    return nullptr;
   }
-  return nullptr;
+  const auto it = rings_.find(lease.display);
+  return it == rings_.end() ? nullptr : it->second;
+}
+
+Result<LaunchedApp> DisplayService::launch_app(const Lease& lease, const AppEntry& app) {
+  if (app.command.empty()) {
+    return LaunchedApp{};  // "desktop": the display as it is
+  }
+  const char* path = std::getenv("PATH");
+  auto argv = resolve_command(app.command, path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin");
+  if (!argv) {
+    return fail(argv.error().code, "app '{}': {}", app.id, argv.error().message);
+  }
+  agentlink::LaunchApp request{lease.display, 0, std::move(*argv), app.working_dir, {}};
+  for (const auto& [name, value] : app.env) {
+    request.environment.push_back(name + "=" + value);
+  }
+  MutexLock lock(mutex_);
+  if (!lease_active(lease)) {
+    return fail(Errc::not_found, "display {} is no longer leased to this session", lease.display);
+  }
+  request.app_token = next_app_token_++;
+  const auto r = agent_->call(request);
+  if (auto st = expect_ok(r, fmt::format("launching app '{}'", app.id)); !st) {
+    return tl::unexpected(st.error());
+  }
+  const auto pid = static_cast<pid_t>(r->a);
+  apps_.emplace(request.app_token, RunningApp{lease, app.id, pid});
+  kLog.info("app '{}' started on display {} (pid {})", app.id, lease.display, pid);
+  return LaunchedApp{request.app_token, pid};
+}
+
+void DisplayService::on_app_exited(const agentlink::AppExited& event) {
+  std::optional<AppExit> exit;
+  {
+    MutexLock lock(mutex_);
+    const auto it = apps_.find(event.app_token);
+    if (it == apps_.end()) {
+      return;  // not ours (a launch whose reply never arrived)
+    }
+    exit = AppExit{it->second.lease, it->second.app_id, event.app_token, it->second.pid,
+                   describe_wait_status(static_cast<int>(event.wait_status)), event.how};
+    apps_.erase(it);
+  }
+  kLog.info("app '{}' on display {} {}{}", exit->app_id, exit->lease.display, exit->how,
+            exit->end == agentlink::AppEnd::display_removed ? " (its display was removed)" : "");
+  if (on_app_exit_) {
+    on_app_exit_(*exit);
+  }
 }
 
 std::vector<SlotView> DisplayService::snapshot() const {
@@ -178,6 +236,21 @@ Status DisplayService::apply(const std::vector<Action>& actions) {
 void DisplayService::on_agent_started(std::uint64_t starts) {
   if (starts <= 1) {
     return;
+  }
+  std::map<std::uint32_t, RunningApp> lost;
+  {
+    MutexLock lock(mutex_);
+    lost = std::exchange(apps_, {});  // they died with the agent
+  }
+  for (auto& [token, app] : lost) {
+    // The leader died with the agent (PR_SET_PDEATHSIG); what it started may
+    // not have. The group id cannot be reused while any member lives.
+    ::kill(-app.pid, SIGKILL);
+    kLog.warn("app '{}' on display {} ended with the display agent", app.app_id, app.lease.display);
+    if (on_app_exit_) {
+      on_app_exit_(AppExit{app.lease, app.app_id, token, app.pid, "ended with the display agent",
+                           agentlink::AppEnd::agent_lost});
+    }
   }
   MutexLock lock(mutex_);
   rings_.clear();  // they belonged to the dead agent's displays

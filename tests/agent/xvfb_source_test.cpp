@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <thread>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "pf/agent/source.hpp"
@@ -74,7 +75,7 @@ class XvfbSource : public ::testing::Test {
 };
 
 TEST_F(XvfbSource, CapturesWhatAClientDrawsAndFollowsAResize) {
-  auto source = make_xvfb_source({1920, 1080, 60'000}, kXvfb);
+  auto source = make_xvfb_source({1920, 1080, 60'000}, kXvfb, tmp_.path());
   ASSERT_TRUE(source) << source.error().message;
   ASSERT_TRUE((*source)->x_display().has_value());
 
@@ -105,8 +106,32 @@ TEST_F(XvfbSource, CapturesWhatAClientDrawsAndFollowsAResize) {
   EXPECT_EQ(test::child_count(0, "Xvfb"), 0) << "Xvfb is still running";
 }
 
+TEST_F(XvfbSource, AdmitsOnlyClientsWithItsCookie) {
+  auto source = make_xvfb_source({640, 480, 60'000}, kXvfb, tmp_.path());
+  ASSERT_TRUE(source) << source.error().message;
+  std::string xauthority;
+  for (const auto& kv : (*source)->app_environment()) {
+    if (kv.rfind("XAUTHORITY=", 0) == 0) {
+      xauthority = kv.substr(11);
+    }
+  }
+  ASSERT_FALSE(xauthority.empty());
+  EXPECT_EQ(std::filesystem::path(xauthority).parent_path(), tmp_.path());
+  EXPECT_EQ(std::filesystem::status(xauthority).permissions(),
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+
+  auto env = test::clean_environment();
+  env["DISPLAY"] = fmt::format(":{}", *(*source)->x_display());
+  env["XAUTHORITY"] = (tmp_.path() / "no-such-cookie").string();
+  const auto refused = test::run({kXsetroot, "-solid", "red"}, env, tmp_.path());
+  EXPECT_NE(refused.exit.code, 0) << "a client without the cookie got in";
+
+  source->reset();
+  EXPECT_FALSE(std::filesystem::exists(xauthority)) << "the cookie file outlived its server";
+}
+
 TEST_F(XvfbSource, AMissingServerIsANamedError) {
-  auto source = make_xvfb_source({640, 480, 60'000}, "/nonexistent/Xvfb");
+  auto source = make_xvfb_source({640, 480, 60'000}, "/nonexistent/Xvfb", tmp_.path());
   ASSERT_FALSE(source);
   EXPECT_NE(source.error().message.find("/nonexistent/Xvfb"), std::string::npos);
 }

@@ -44,6 +44,33 @@ TEST(Protocol, EveryMessageRoundTrips) {
   EXPECT_EQ(r.status, ReplyStatus::attach_failed);
   EXPECT_EQ(r.detail, 6U);
   EXPECT_EQ(r.d, 4U);
+  const LaunchApp launch{3, 77, {"/usr/bin/foot", "--title", "é"}, "/home/me", {"A=1", "B="}};
+  const auto l = std::get<LaunchApp>(round_trip(launch).message);
+  EXPECT_EQ(l.display_id, 3U);
+  EXPECT_EQ(l.app_token, 77U);
+  EXPECT_EQ(l.argv, launch.argv);
+  EXPECT_EQ(l.working_dir, "/home/me");
+  EXPECT_EQ(l.environment, launch.environment);
+  const auto x = std::get<AppExited>(round_trip(AppExited{3, 77, 4242, 0x0F00, AppEnd::display_removed}, 0).message);
+  EXPECT_EQ(x.pid, 4242U);
+  EXPECT_EQ(x.wait_status, 0x0F00U);
+  EXPECT_EQ(x.how, AppEnd::display_removed);
+}
+
+TEST(Protocol, LaunchAppListsAreCheckedAgainstTheirLimits) {
+  EXPECT_FALSE(decode(*encode(LaunchApp{1, 1, {}, "", {}}, 1, buf))) << "an app needs a program";
+  LaunchApp many{1, 1, std::vector<std::string>(kMaxAppArgs + 1, "x"), "", {}};
+  auto d = decode(*encode(many, 1, buf));
+  ASSERT_FALSE(d);
+  EXPECT_EQ(d.error().code, Errc::malformed);
+  // A count that promises more strings than the body holds.
+  auto bytes = *encode(LaunchApp{1, 1, {"/bin/true"}, "", {}}, 1, buf);
+  std::vector<std::uint8_t> v(bytes.begin(), bytes.end());
+  v[kEnvelopeBytes + 8] = 0xFF;
+  v[kEnvelopeBytes + 9] = 0xFF;
+  EXPECT_FALSE(decode(v));
+  // Too much to fit one datagram is an encode error, not a truncated message.
+  EXPECT_FALSE(encode(LaunchApp{1, 1, {std::string(5000, 'a')}, "", {}}, 1, buf));
 }
 
 TEST(Protocol, TruncatedEnvelopeAndBodyAreNamed) {

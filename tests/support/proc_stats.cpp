@@ -1,5 +1,6 @@
 #include "support/proc_stats.hpp"
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -59,7 +60,7 @@ void for_each_named(const char* comm, F&& f) {
     std::string state;
     long ppid = 0;
     rest >> state >> ppid;
-    f(state, ppid);
+    f(state, ppid, static_cast<pid_t>(std::atol(it->path().filename().c_str())));
   }
 }
 
@@ -68,15 +69,31 @@ void for_each_named(const char* comm, F&& f) {
 int child_count(pid_t parent, const char* comm) {
   const pid_t want = parent == 0 ? ::getpid() : parent;
   int n = 0;
-  for_each_named(comm, [&](const std::string& state, long ppid) {
+  for_each_named(comm, [&](const std::string& state, long ppid, pid_t) {
     n += (ppid == want && state != "Z") ? 1 : 0;
   });
   return n;
 }
 
+std::vector<pid_t> child_pids(pid_t parent, const char* comm) {
+  const pid_t want = parent == 0 ? ::getpid() : parent;
+  std::vector<pid_t> out;
+  for_each_named(comm, [&](const std::string& state, long ppid, pid_t pid) {
+    if (ppid == want && state != "Z") {
+      out.push_back(pid);
+    }
+  });
+  return out;
+}
+
+bool has_exited(pid_t pid) {
+  const char state = process_state(pid);
+  return state == 0 || state == 'Z' || state == 'X';
+}
+
 int process_count(const char* comm) {
   int n = 0;
-  for_each_named(comm, [&](const std::string& state, long) { n += state != "Z" ? 1 : 0; });
+  for_each_named(comm, [&](const std::string& state, long, pid_t) { n += state != "Z" ? 1 : 0; });
   return n;
 }
 

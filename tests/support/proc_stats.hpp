@@ -4,6 +4,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <vector>
 
 namespace pf::test {
 
@@ -14,6 +15,10 @@ namespace pf::test {
 /// How many live (non-zombie) children of `parent` (0 = this process) have
 /// the command name `comm` (e.g. "Xvfb").
 [[nodiscard]] int child_count(pid_t parent, const char* comm);
+/// The pids of those children.
+[[nodiscard]] std::vector<pid_t> child_pids(pid_t parent, const char* comm);
+/// True once `pid` has exited (gone, or a zombie waiting for its reaper).
+[[nodiscard]] bool has_exited(pid_t pid);
 /// The state letter of `pid` from /proc ('R', 'S', 'Z', ...), or 0 when gone.
 [[nodiscard]] char process_state(pid_t pid);
 /// How many live (non-zombie) processes anywhere have the command name `comm`.

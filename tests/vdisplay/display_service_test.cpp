@@ -12,58 +12,22 @@
 #include "pf/framering/endpoints.hpp"
 #include "pf/synth/synthetic.hpp"
 #include "support/proc_stats.hpp"
+#include "vdisplay/ring_reader.hpp"
 
 namespace pf::vdisplay {
 namespace {
 
 using namespace std::chrono_literals;
-using framering::ConsumeOutcome;
+using fixture::agent_options;
+using fixture::first_frame;
 
 const Mode k720{1280, 720, 60'000};
 const Mode kSmall{320, 180, 120'000};
-
-SupervisorOptions agent_options() {
-  SupervisorOptions o;
-  o.spawn = AgentSpawnOptions{PF_VDISPLAY_BINARY, 10s, "warn"};
-  return o;
-}
 
 DisplaySettings linger(Millis keep) {
   DisplaySettings s;
   s.keep_alive = KeepAlive{KeepAliveKind::duration, keep};
   return s;
-}
-
-struct FirstFrame {
-  Nanos latency{};
-  bool all_black = true;
-};
-
-// Waits for the first whole frame of `ring`; checks its stamp and checksum.
-std::optional<FirstFrame> first_frame(const std::shared_ptr<HostRing>& ring, Nanos timeout = 5s) {
-  if (!ring) {
-    return std::nullopt;
-  }
-  const TimePoint start = steady_clock().now();
-  framering::Consumer consumer(ring->ring, ring->wake.get());
-  std::vector<std::uint8_t> out(std::size_t{ring->ring.pitch_bytes()} * ring->ring.height());
-  framering::ConsumedFrame got;
-  while (steady_clock().now() - start < timeout) {
-    static_cast<void>(consumer.wait(20ms));
-    if (consumer.try_consume(out, ring->ring.pitch_bytes(), got) == ConsumeOutcome::consumed) {
-      if (got.checksum != 0) {  // sources that compute one (synthetic)
-        EXPECT_EQ(framering::frame_checksum(out.data(), ring->ring.pitch_bytes(), ring->ring.width() * 4,
-                                            ring->ring.height()),
-                  got.checksum);
-      }
-      FirstFrame f{steady_clock().now() - start, true};
-      for (std::size_t i = 0; i < out.size() && f.all_black; i += 4) {
-        f.all_black = out[i] == 0 && out[i + 1] == 0 && out[i + 2] == 0;
-      }
-      return f;
-    }
-  }
-  return std::nullopt;
 }
 
 TEST(DisplayService, OpenGivesADisplayWhoseFramesFlow) {

@@ -1,11 +1,16 @@
 // An Xvfb display through the real agent: first frame on an idle screen,
-// a client's drawing arriving through the frame ring, a resize.
+// a client's drawing arriving through the frame ring, a resize; apps
+// launched into the display, their exits reported, their process groups
+// ended with the display.
 #include <unistd.h>
 
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include <gtest/gtest.h>
 
+#include "pf/core/process.hpp"
 #include "pf/framering/endpoints.hpp"
 #include "pf/vdisplay/agent_supervisor.hpp"
 #include "support/proc_stats.hpp"
@@ -28,6 +33,11 @@ class XvfbDisplay : public ::testing::Test {
     }
     SupervisorOptions o;
     o.spawn = AgentSpawnOptions{PF_VDISPLAY_BINARY, 10s, "warn"};
+    o.on_app_exited = [this](const agentlink::AppExited& e) {
+      std::lock_guard lock(exits_mutex_);
+      exits_.push_back(e);
+      exits_changed_.notify_all();
+    };
     sup_ = std::make_unique<AgentSupervisor>(std::move(o));
     ASSERT_TRUE(sup_->wait_running(10s));
   }
@@ -64,13 +74,41 @@ class XvfbDisplay : public ::testing::Test {
     return false;
   }
 
-  void paint(std::uint32_t x_display, const char* color) {
-    auto env = test::clean_environment();
-    env["DISPLAY"] = ":" + std::to_string(x_display);
-    const auto r = test::run({"/usr/bin/xsetroot", "-solid", color}, env, tmp_.path());
-    ASSERT_EQ(r.exit.code, 0) << r.output;
+  // Launches an app into the display; returns its pid (= its process group).
+  pid_t launch(std::uint32_t display, std::uint32_t token, std::vector<std::string> argv) {
+    const auto r = sup_->call(agentlink::LaunchApp{display, token, std::move(argv), tmp_.path().string(), {}});
+    EXPECT_TRUE(r && r->status == agentlink::ReplyStatus::ok);
+    return r ? static_cast<pid_t>(r->a) : -1;
   }
 
+  std::optional<agentlink::AppExited> wait_exit(std::uint32_t token, Nanos timeout) {
+    std::unique_lock lock(exits_mutex_);
+    std::optional<agentlink::AppExited> found;
+    exits_changed_.wait_for(lock, timeout, [&] {
+      for (const auto& e : exits_) {
+        if (e.app_token == token) {
+          found = e;
+        }
+      }
+      return found.has_value();
+    });
+    return found;
+  }
+
+  // Paints the root window with a real X client started as an app.
+  void paint(std::uint32_t display, const char* color) {
+    const std::uint32_t token = next_token_++;
+    ASSERT_GT(launch(display, token, {"/usr/bin/xsetroot", "-solid", color}), 0);
+    const auto exit = wait_exit(token, 10s);
+    ASSERT_TRUE(exit) << "no exit report for xsetroot";
+    EXPECT_EQ(exit->how, agentlink::AppEnd::exited);
+    EXPECT_EQ(describe_wait_status(static_cast<int>(exit->wait_status)), "exited with status 0");
+  }
+
+  std::mutex exits_mutex_;
+  std::condition_variable exits_changed_;
+  std::vector<agentlink::AppExited> exits_;
+  std::uint32_t next_token_ = 1;
   test::TempDir tmp_;
   std::unique_ptr<AgentSupervisor> sup_;
 };
@@ -89,18 +127,53 @@ TEST_F(XvfbDisplay, FirstFrameOnAnIdleScreenThenTheClientsDrawingThenAResize) {
   RecordProperty("idle_first_frame_ms",
                  static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(steady_clock().now() - t0).count()));
 
-  paint(added->b, "#10e060");
+  paint(id, "#10e060");
   EXPECT_TRUE(frame_shows(first, 0x60, 0xe0, 0x10, 5s)) << "the client's drawing never arrived";
 
   const auto resized = sup_->call(agentlink::UpdateMode{id, 1280, 720, 60'000});
   ASSERT_TRUE(resized && resized->status == agentlink::ReplyStatus::ok && resized->c == 1U);
   Ring second = deliver(id, 2, 1280, 720);
-  paint(resized->b, "#c02040");
+  paint(id, "#c02040");
   EXPECT_TRUE(frame_shows(second, 0x40, 0x20, 0xc0, 5s)) << "nothing at 1280x720";
 
   EXPECT_EQ(test::child_count(sup_->agent_pid(), "Xvfb"), 1);
   ASSERT_TRUE(sup_->call(agentlink::RemoveDisplay{id}));
   EXPECT_EQ(test::child_count(sup_->agent_pid(), "Xvfb"), 0) << "Xvfb left running after the display was removed";
+}
+
+TEST_F(XvfbDisplay, RemovingTheDisplayEndsItsAppsWholeProcessGroup) {
+  const auto added = sup_->call(agentlink::AddDisplay{7, 640, 480, 60'000, 0, 0, 0, 0,
+                                                      agentlink::DisplayBackend::xvfb});
+  ASSERT_TRUE(added && added->status == agentlink::ReplyStatus::ok);
+  // An app that starts a child of its own, like any launcher script does.
+  const pid_t group = launch(added->a, 41, {"/bin/sh", "-c", "sleep 300 & sleep 300"});
+  ASSERT_GT(group, 0);
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(::kill(-group, 0), 0) << "the app is not running";
+
+  ASSERT_TRUE(sup_->call(agentlink::RemoveDisplay{added->a}));
+  const auto exit = wait_exit(41, 10s);
+  ASSERT_TRUE(exit) << "no exit report";
+  EXPECT_EQ(exit->how, agentlink::AppEnd::display_removed);
+  EXPECT_EQ(static_cast<pid_t>(exit->pid), group);
+  const TimePoint deadline = steady_clock().now() + 5s;
+  while (::kill(-group, 0) == 0 && steady_clock().now() < deadline) {
+    std::this_thread::sleep_for(10ms);  // the orphaned sleep is reaped by init
+  }
+  EXPECT_NE(::kill(-group, 0), 0) << "a process of the app's group outlived its display";
+}
+
+TEST_F(XvfbDisplay, AnAppThatCannotStartIsRefusedAndNothingIsLeft) {
+  const auto added = sup_->call(agentlink::AddDisplay{7, 640, 480, 60'000, 0, 0, 0, 0,
+                                                      agentlink::DisplayBackend::xvfb});
+  ASSERT_TRUE(added && added->status == agentlink::ReplyStatus::ok);
+  const auto r = sup_->call(agentlink::LaunchApp{added->a, 5, {"/nonexistent/app"}, "", {}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, agentlink::ReplyStatus::internal);
+  const auto no_display = sup_->call(agentlink::LaunchApp{999, 6, {"/bin/true"}, "", {}});
+  ASSERT_TRUE(no_display);
+  EXPECT_EQ(no_display->status, agentlink::ReplyStatus::no_such_display);
+  ASSERT_TRUE(sup_->call(agentlink::RemoveDisplay{added->a}));
 }
 
 }  // namespace

@@ -7,11 +7,17 @@
 // Watchdog: when the host has sent nothing for `watchdog`, every display is
 // removed (the host pings about every watchdog/3). When the channel closes,
 // run() returns: the host is gone, and so are its displays.
+// Apps: LaunchApp starts a program into a display as the leader of its own
+// process group; run() reports its exit (AppExited, unsolicited), and a
+// display's removal ends its apps' groups first (reported as
+// display_removed). Apps are killed if the agent dies (PR_SET_PDEATHSIG).
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +25,7 @@
 #include "pf/agentlink/protocol.hpp"
 #include "pf/agent/virtual_display.hpp"
 #include "pf/core/clock.hpp"
+#include "pf/core/process.hpp"
 
 namespace pf::agent {
 
@@ -26,6 +33,8 @@ struct AgentOptions {
   Nanos watchdog = std::chrono::seconds(10);
   std::uint32_t max_displays = 16;
   std::string xvfb = "/usr/bin/Xvfb";  ///< the Xvfb server binary
+  /// A private directory for cookies and sockets (the host makes and removes it).
+  std::filesystem::path runtime_dir = "/tmp";
 };
 
 class Agent {
@@ -43,13 +52,27 @@ class Agent {
                                         std::vector<UniqueFd>& fds);
 
   [[nodiscard]] std::size_t display_count() const noexcept { return displays_.size(); }
+  [[nodiscard]] std::size_t app_count() const noexcept { return apps_.size(); }
+
+  /// Reports apps that have exited on their own (AppExited each); returns how many.
+  std::size_t report_app_exits();
 
  private:
+  struct RunningApp {
+    std::uint32_t display_id = 0;
+    std::uint32_t token = 0;
+    ChildProcess process;
+  };
   void reap_on_watchdog(TimePoint now);
+  agentlink::Reply launch(const agentlink::LaunchApp& m);
+  /// Ends the apps of `display_id` (all displays when nullopt), then the displays.
+  void remove_displays(std::optional<std::uint32_t> display_id);
+  void send_app_exit(const RunningApp& app, int wait_status, agentlink::AppEnd how);
 
   agentlink::Channel channel_;
   AgentOptions options_;
   std::map<std::uint32_t, std::unique_ptr<VirtualDisplay>> displays_;
+  std::vector<RunningApp> apps_;  // after displays_: destroyed (group-killed) first
   std::uint32_t next_display_id_ = 1;
   TimePoint last_message_{};
 };

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -45,9 +46,11 @@ class FrameSource {
 [[nodiscard]] std::unique_ptr<FrameSource> make_synthetic_source(const Mode& mode);
 
 /// An Xvfb server of its own at exactly the mode's size, captured over
-/// MIT-SHM (a memfd shared with the server) with damage tracking.
+/// MIT-SHM (a memfd shared with the server) with damage tracking. Only
+/// holders of its cookie may connect: a fresh MIT-MAGIC-COOKIE-1 in a 0600
+/// file in `runtime_dir`, which app_environment() names as XAUTHORITY.
 /// `xvfb` is the server binary (normally /usr/bin/Xvfb).
-[[nodiscard]] Result<std::unique_ptr<FrameSource>> make_xvfb_source(const Mode& mode,
-                                                                    const std::string& xvfb);
+[[nodiscard]] Result<std::unique_ptr<FrameSource>> make_xvfb_source(
+    const Mode& mode, const std::string& xvfb, const std::filesystem::path& runtime_dir);
 
 }  // namespace pf::agent

@@ -15,7 +15,9 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "pf/agent/source.hpp"
 #include "pf/core/thread_annotations.hpp"
@@ -37,6 +39,8 @@ class VirtualDisplay {
   /// delivers one of the new size.
   [[nodiscard]] Status set_mode(const Mode& mode) PF_EXCLUDES(mutex_);
   [[nodiscard]] std::optional<std::uint32_t> x_display() const PF_EXCLUDES(mutex_);
+  /// What an app launched into this display needs (see FrameSource).
+  [[nodiscard]] std::vector<std::string> app_environment() const PF_EXCLUDES(mutex_);
   [[nodiscard]] std::uint32_t id() const noexcept { return id_; }
 
  private:

@@ -5,6 +5,10 @@
 // Replies use the request's type with kReplyBit set and the same request id;
 // every reply body starts with u32 status, u32 detail.
 //
+// Strings are u16 length + bytes; string lists are u16 count + strings.
+// Messages normally flow host → agent and are answered; the one exception
+// is AppExited, which the agent sends on its own (request id 0, no reply).
+//
 // Size-tolerant tails: each body has a minimum size (its first version).
 // Fields appended later are read when present and are 0 when absent; bytes
 // beyond what this version knows are ignored and counted. Types are only
@@ -12,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <variant>
 #include <vector>
@@ -38,7 +43,11 @@ enum class MessageType : std::uint16_t {
   clear_all = 6,
   set_frame_channel = 7,  ///< carries two descriptors: the ring memfd, then its eventfd
   update_mode = 8,
+  launch_app = 9,         ///< reply a = the app's pid (it leads its own process group)
+  app_exited = 10,        ///< agent → host, unsolicited
 };
+inline constexpr std::size_t kMaxAppArgs = 64;
+inline constexpr std::size_t kMaxAppEnv = 128;
 
 enum class ReplyStatus : std::uint32_t {
   ok = 0,
@@ -93,6 +102,30 @@ struct UpdateMode {
   std::uint32_t refresh_mhz = 0;
 };
 
+/// Starts a program in a display's session (DISPLAY / WAYLAND_DISPLAY are
+/// added by the agent). It runs until it exits or the display goes away,
+/// which ends its whole process group.
+struct LaunchApp {
+  std::uint32_t display_id = 0;
+  std::uint32_t app_token = 0;           ///< the host's handle, echoed in AppExited
+  std::vector<std::string> argv;         ///< argv[0]: an absolute path
+  std::string working_dir;               ///< empty = the agent's
+  std::vector<std::string> environment;  ///< NAME=VALUE, on top of the display's
+};
+enum class AppEnd : std::uint32_t {
+  unset = 0,
+  exited = 1,           ///< it ended by itself (or by a signal from elsewhere)
+  display_removed = 2,  ///< its display went away and took the group with it
+  agent_lost = 3,       ///< the agent died, and its apps with it (host side only)
+};
+struct AppExited {
+  std::uint32_t display_id = 0;
+  std::uint32_t app_token = 0;
+  std::uint32_t pid = 0;
+  std::uint32_t wait_status = 0;  ///< as waitpid() reports it
+  AppEnd how = AppEnd::unset;
+};
+
 /// A reply to any request. The tail fields are type-specific (hello:
 /// a = protocol version, b = min version, c = watchdog timeout ms, d = pid;
 /// add_display: a = display id, b = X display number when c = 1;
@@ -108,7 +141,7 @@ struct Reply {
 };
 
 using Message = std::variant<Hello, AddDisplay, RemoveDisplay, SetRenderGpu, Ping, ClearAll,
-                             SetFrameChannel, UpdateMode, Reply>;
+                             SetFrameChannel, UpdateMode, LaunchApp, AppExited, Reply>;
 
 struct Decoded {
   std::uint32_t request_id = 0;

@@ -4,6 +4,10 @@
 // Not thread-safe: one caller at a time (AgentSupervisor serialises calls).
 // Destruction closes the channel (the agent removes its displays and exits),
 // waits briefly, then SIGKILLs and reaps; no zombie, no leaked descriptor.
+// Each agent gets a fresh runtime directory (mode 0711: its display users
+// may pass through to their own 0700 directories inside) for X cookies and
+// compositor sockets; it is removed after the agent is reaped, so even a
+// SIGKILLed agent leaves nothing behind.
 #pragma once
 
 #include <sys/types.h>
@@ -12,10 +16,12 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "pf/agentlink/channel.hpp"
 #include "pf/agentlink/protocol.hpp"
 #include "pf/core/clock.hpp"
+#include "pf/core/fs.hpp"
 #include "pf/core/process.hpp"
 #include "pf/core/result.hpp"
 
@@ -25,6 +31,8 @@ struct AgentSpawnOptions {
   std::filesystem::path binary;                    ///< the pf-vdisplay executable
   Nanos watchdog = std::chrono::seconds(10);       ///< the agent's watchdog
   std::string log_spec = "info";                   ///< the agent's log levels
+  /// Where runtime directories are made; empty = the system's temp directory.
+  std::filesystem::path runtime_parent = {};
 };
 
 class AgentConnection {
@@ -36,9 +44,16 @@ class AgentConnection {
 
   /// Sends a request and waits for its reply. A reply whose status is not ok
   /// is still a reply (the caller decides); transport failures are errors.
+  /// Agent events that arrive meanwhile are queued for take_events().
   [[nodiscard]] Result<agentlink::Reply> call(const agentlink::Message& request,
                                               std::span<const int> fds = {},
                                               Nanos timeout = std::chrono::seconds(2));
+
+  /// The queued events plus any waiting on the channel now (never blocks).
+  [[nodiscard]] std::vector<agentlink::AppExited> take_events();
+  [[nodiscard]] bool has_queued_events() const noexcept { return !events_.empty(); }
+  /// Readable when the agent has sent something (for poll()).
+  [[nodiscard]] int channel_fd() const noexcept { return channel_.fd(); }
 
   [[nodiscard]] pid_t pid() const noexcept { return process_.pid(); }
   /// Readable once the process has exited (poll it; then call reap()).
@@ -47,12 +62,16 @@ class AgentConnection {
   [[nodiscard]] std::string reap();
 
  private:
-  AgentConnection(agentlink::Channel channel, ChildProcess process) noexcept
-      : channel_(std::move(channel)), process_(std::move(process)) {}
+  AgentConnection(ScratchDir runtime, agentlink::Channel channel, ChildProcess process) noexcept
+      : runtime_(std::move(runtime)), channel_(std::move(channel)), process_(std::move(process)) {}
+
+  ScratchDir runtime_;  // first: removed after the process is reaped
+  void queue_event(const agentlink::AppExited& event);
 
   agentlink::Channel channel_;
   ChildProcess process_;
   std::uint32_t next_request_id_ = 1;
+  std::vector<agentlink::AppExited> events_;  // bounded: kMaxQueuedEvents
 };
 
 }  // namespace pf::vdisplay

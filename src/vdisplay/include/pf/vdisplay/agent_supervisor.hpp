@@ -5,8 +5,9 @@
 // noticed at once (a hung one at the next ping). It then logs a named error
 // ("display agent (pid N) killed by signal 9 (SIGKILL)"), and respawns with
 // backoff (100 ms doubling to 5 s; reset after 30 s of good health).
-// It may block on: poll() of the pidfd and its stop eventfd, and on calls to
-// the agent (bounded by their timeouts).
+// It also delivers the agent's events (app exits) to on_app_exited.
+// It may block on: poll() of the pidfd, the agent's channel and its own
+// eventfd, and on calls to the agent (bounded by their timeouts).
 // call() is safe from any thread; calls are serialised.
 #pragma once
 
@@ -32,6 +33,9 @@ struct SupervisorOptions {
   /// start count (1 = first start); no lock of the supervisor is held, so it
   /// may call(). A restart means every display of the old agent is gone.
   std::function<void(std::uint64_t starts)> on_started;
+  /// Called on the supervisor thread for each app the agent reports ended;
+  /// no lock of the supervisor is held.
+  std::function<void(const agentlink::AppExited&)> on_app_exited;
 };
 
 class AgentSupervisor {
@@ -57,9 +61,11 @@ class AgentSupervisor {
   void run(const std::stop_token& stop);
   void start_agent() PF_EXCLUDES(mutex_);
   void drop_agent(const std::string& why) PF_EXCLUDES(mutex_);
+  void deliver_events() PF_EXCLUDES(mutex_);
+  void kick() const noexcept;
 
   SupervisorOptions options_;
-  UniqueFd stop_fd_;  // eventfd: wakes the thread's poll() on stop
+  UniqueFd kick_fd_;  // eventfd: wakes the thread's poll() on stop or queued events
   Mutex mutex_;
   std::unique_ptr<AgentConnection> agent_ PF_GUARDED_BY(mutex_);
   std::atomic<pid_t> pid_{-1};

@@ -8,8 +8,13 @@
 // consumer stops seeing fresh frames (ring_epoch() tells it something was
 // replaced).
 //
-// Threads: open/close/change_mode/ring may be called from any thread (one
-// mutex). The thread "pf-displays" (owned) removes lingering displays when
+// Apps: launch_app() starts an apps.json entry in a leased display; its end
+// is reported once to the AppExitHandler (on the agent supervisor's thread,
+// no lock held), whether it exited, its display went away, or the agent
+// died with it (the service then ends the rest of the app's process group).
+//
+// Threads: open/close/change_mode/ring/launch_app may be called from any
+// thread (one mutex). The thread "pf-displays" (owned) removes lingering displays when
 // their time is up; it blocks only on its condition variable. After an agent
 // restart the supervisor thread re-adds the active displays.
 #pragma once
@@ -17,7 +22,9 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <string>
 #include <memory>
 #include <optional>
 #include <thread>
@@ -26,6 +33,7 @@
 #include "pf/core/unique.hpp"
 #include "pf/framering/ring.hpp"
 #include "pf/vdisplay/agent_supervisor.hpp"
+#include "pf/vdisplay/apps.hpp"
 #include "pf/vdisplay/manager.hpp"
 
 namespace pf::vdisplay {
@@ -43,9 +51,25 @@ struct OpenedDisplay {
   std::shared_ptr<HostRing> ring;
 };
 
+struct LaunchedApp {
+  std::uint32_t token = 0;  ///< 0: nothing was started ("desktop")
+  pid_t pid = 0;
+};
+
+struct AppExit {
+  Lease lease;
+  std::string app_id;
+  std::uint32_t token = 0;
+  pid_t pid = 0;
+  std::string how;  ///< "exited with status 0", "killed by signal 15 (SIGTERM)", ...
+  agentlink::AppEnd end = agentlink::AppEnd::unset;
+};
+using AppExitHandler = std::function<void(const AppExit&)>;
+
 class DisplayService {
  public:
-  DisplayService(SupervisorOptions agent, DisplaySettings settings, GpuChoice gpu);
+  DisplayService(SupervisorOptions agent, DisplaySettings settings, GpuChoice gpu,
+                 AppExitHandler on_app_exit = {});
   ~DisplayService();
   DisplayService(const DisplayService&) = delete;
   DisplayService& operator=(const DisplayService&) = delete;
@@ -54,6 +78,8 @@ class DisplayService {
   void close(const Lease& lease, ReleaseReason reason) PF_EXCLUDES(mutex_);
   [[nodiscard]] Result<std::shared_ptr<HostRing>> change_mode(const Lease& lease, const Mode& mode)
       PF_EXCLUDES(mutex_);
+  /// Starts `app` in the leased display ("desktop" starts nothing).
+  [[nodiscard]] Result<LaunchedApp> launch_app(const Lease& lease, const AppEntry& app) PF_EXCLUDES(mutex_);
   /// The current ring of a leased display, or nullptr when the lease is stale.
   [[nodiscard]] std::shared_ptr<HostRing> ring(const Lease& lease) PF_EXCLUDES(mutex_);
   /// Bumps whenever any ring was replaced (recreate, mode change, agent restart).
@@ -68,6 +94,13 @@ class DisplayService {
   Status deliver_ring(DisplayId display, const Mode& mode) PF_REQUIRES(mutex_);
   void reschedule() PF_REQUIRES(mutex_);
   void on_agent_started(std::uint64_t starts) PF_EXCLUDES(mutex_);
+  void on_app_exited(const agentlink::AppExited& event) PF_EXCLUDES(mutex_);
+  [[nodiscard]] bool lease_active(const Lease& lease) const PF_REQUIRES(mutex_);
+  struct RunningApp {
+    Lease lease;
+    std::string app_id;
+    pid_t pid = 0;
+  };
   void run_expiry(const std::stop_token& stop);
 
   mutable Mutex mutex_;
@@ -75,6 +108,9 @@ class DisplayService {
   std::map<DisplayId, std::shared_ptr<HostRing>> rings_ PF_GUARDED_BY(mutex_);
   std::uint32_t next_generation_ PF_GUARDED_BY(mutex_) = 1;
   bool schedule_changed_ PF_GUARDED_BY(mutex_) = false;  // a linger deadline may have moved
+  std::map<std::uint32_t, RunningApp> apps_ PF_GUARDED_BY(mutex_);  // by token
+  std::uint32_t next_app_token_ PF_GUARDED_BY(mutex_) = 1;
+  const AppExitHandler on_app_exit_;
   std::atomic<std::uint64_t> ring_epoch_{0};
   std::condition_variable_any expiry_changed_;
   std::unique_ptr<AgentSupervisor> agent_;  // after the state its callback uses
