@@ -13,6 +13,7 @@
 #include "pf/core/log.hpp"
 #include "pf/vdisplay/apps.hpp"
 #include "pf/vdisplay/display_service.hpp"
+#include "pf/vdisplay/gpu_inventory.hpp"
 #include "pf/vdisplay/policy.hpp"
 
 namespace pf::host {
@@ -100,8 +101,8 @@ int run_serve(const config::HostConfig& cfg) {
     }
     return ids;
   }());
-  // No GPU inventory yet: the choice falls through to the preferences, then to CPU rendering.
-  const auto gpu = vdisplay::choose_render_gpu(display_settings->render_gpu, s.render_gpu, {});
+  const auto gpus = vdisplay::discover_gpus();
+  const auto gpu = vdisplay::choose_render_gpu(display_settings->render_gpu, s.render_gpu, gpus);
   vdisplay::SupervisorOptions agent_options;
   agent_options.spawn = {agent, std::chrono::seconds(10), s.log_text};
   std::optional<vdisplay::DisplayService> displays;
