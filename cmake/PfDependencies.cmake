@@ -9,6 +9,7 @@ find_package(nlohmann_json REQUIRED)  # nlohmann-json3-dev
 find_package(OpenSSL 3.0 REQUIRED)    # libssl-dev
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(XCB REQUIRED IMPORTED_TARGET xcb xcb-shm xcb-damage)  # libxcb*-dev
+pkg_check_modules(WAYLAND REQUIRED IMPORTED_TARGET wayland-client)     # libwayland-dev
 if(PF_BUILD_APPS OR PF_BUILD_BENCH)
   find_package(CLI11 REQUIRED)        # libcli11-dev
 endif()

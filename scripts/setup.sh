@@ -12,11 +12,17 @@ packages=(
   # libraries
   libfmt-dev libspdlog-dev libexpected-dev libcli11-dev nlohmann-json3-dev libssl-dev
   libxcb1-dev libxcb-shm0-dev libxcb-damage0-dev
-  # display backends pf-vdisplay starts, and the X client the tests draw with
-  xvfb x11-xserver-utils
+  libwayland-dev
+  # display backends pf-vdisplay starts (sway brings swaybg, the Wayland
+  # client the tests draw with), and the X client the tests draw with
+  xvfb x11-xserver-utils sway
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
 )
+
+# The account display servers run as when the host runs as root (sway
+# refuses to run as root): a system user without a home or a login shell.
+display_user=punktfunk-display
 
 missing=()
 for p in "${packages[@]}"; do
@@ -24,9 +30,13 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
+need_user=0
+if ! getent passwd "$display_user" >/dev/null; then
+  need_user=1
+fi
 
-if [ ${#missing[@]} -eq 0 ]; then
-  echo "setup: all ${#packages[@]} packages present; nothing to do"
+if [ ${#missing[@]} -eq 0 ] && [ $need_user -eq 0 ]; then
+  echo "setup: all ${#packages[@]} packages and user $display_user present; nothing to do"
   exit 0
 fi
 
@@ -35,12 +45,19 @@ if [ "$(id -u)" -eq 0 ]; then
 elif command -v sudo >/dev/null 2>&1; then
   as_root=(sudo)
 else
-  echo "setup: need root to install: ${missing[*]}" >&2
+  echo "setup: need root to install: ${missing[*]} (and to create user $display_user when missing)" >&2
   exit 1
 fi
 
-echo "setup: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-"${as_root[@]}" apt-get update -qq
-"${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-echo "setup: installed ${#missing[@]} packages"
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  "${as_root[@]}" apt-get update -qq
+  "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  echo "setup: installed ${#missing[@]} packages"
+fi
+if [ $need_user -eq 1 ]; then
+  "${as_root[@]}" useradd --system --no-create-home --home-dir /nonexistent \
+    --shell /usr/sbin/nologin --comment "punktfunk display servers" "$display_user"
+  echo "setup: created system user $display_user"
+fi

@@ -20,6 +20,10 @@ int main(int argc, char** argv) {
   app.add_option("--log", log_spec, "Log levels, as PUNKTFUNK_LOG");
   app.add_option("--xvfb", xvfb, "The Xvfb server for xvfb displays");
   std::string runtime_dir = "/tmp";
+  std::string sway = "/usr/bin/sway";
+  std::string display_user = "punktfunk-display";
+  app.add_option("--sway", sway, "The compositor for wlroots displays");
+  app.add_option("--display-user", display_user, "The account sway runs as when this runs as root");
   app.add_option("--runtime-dir", runtime_dir, "Private directory for X cookies and compositor sockets");
   CLI11_PARSE(app, argc, argv);
 
@@ -36,6 +40,6 @@ int main(int argc, char** argv) {
   }
   ::fcntl(control_fd, F_SETFD, FD_CLOEXEC);
   pf::agent::Agent agent(pf::agentlink::Channel(pf::UniqueFd(control_fd)),
-                         {std::chrono::milliseconds(watchdog_ms), 16, xvfb, runtime_dir});
+                         {std::chrono::milliseconds(watchdog_ms), 16, xvfb, sway, display_user, runtime_dir});
   return agent.run();
 }

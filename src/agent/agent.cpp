@@ -70,6 +70,16 @@ Reply Agent::handle(const agentlink::Message& request, std::vector<UniqueFd>& fd
           source = std::move(*xvfb);
           break;
         }
+        case DisplayBackend::wlroots: {
+          auto wl = make_wlroots_source(
+              mode, WlrootsOptions{self.options_.sway, self.options_.display_user, self.options_.runtime_dir});
+          if (!wl) {
+            kLog.error("display {}: {}", id, wl.error().message);
+            return reply_to(request, ReplyStatus::internal);
+          }
+          source = std::move(*wl);
+          break;
+        }
         case DisplayBackend::synthetic:
         case DisplayBackend::unset:
           source = make_synthetic_source(mode);
@@ -164,6 +174,12 @@ Reply Agent::launch(const agentlink::LaunchApp& m) {
     std::erase_if(env, [&key](const std::string& e) { return e.rfind(key, 0) == 0; });
     env.push_back(kv);
   };
+  const auto user = it->second->app_user();
+  if (user) {
+    set("HOME=" + user->home.string());
+    set("USER=" + user->name);
+    set("LOGNAME=" + user->name);
+  }
   for (const auto& kv : it->second->app_environment()) {
     set(kv);
   }
@@ -176,7 +192,8 @@ Reply Agent::launch(const agentlink::LaunchApp& m) {
                                              .environment = std::move(env),
                                              .output = "/dev/null",
                                              .working_dir = m.working_dir,
-                                             .group = ProcessGroup::own});
+                                             .group = ProcessGroup::own,
+                                             .run_as = user});
   if (!child) {
     kLog.warn("display {}: cannot launch {}: {}", m.display_id, m.argv[0], child.error().message);
     return Reply{agentlink::MessageType::launch_app, ReplyStatus::internal,

@@ -67,6 +67,11 @@ std::vector<std::string> VirtualDisplay::app_environment() const {
   return source_->app_environment();
 }
 
+std::optional<Credentials> VirtualDisplay::app_user() const {
+  MutexLock lock(mutex_);
+  return source_->app_user();
+}
+
 void VirtualDisplay::run(const std::stop_token& stop) {
   const std::string name = fmt::format("pfvd-disp-{}", id_);
   pthread_setname_np(pthread_self(), name.c_str());

@@ -26,6 +26,16 @@ Status expect_ok(const Result<agentlink::Reply>& r, std::string_view what) {
   return ok();
 }
 
+agentlink::DisplayBackend wire_backend(Backend b) {
+  switch (b) {
+    case Backend::xvfb: return agentlink::DisplayBackend::xvfb;
+    case Backend::wlroots: return agentlink::DisplayBackend::wlroots;
+    case Backend::synthetic:
+    case Backend::unset: break;
+  }
+  return agentlink::DisplayBackend::synthetic;
+}
+
 }  // namespace
 
 DisplayService::DisplayService(SupervisorOptions agent, DisplaySettings settings, GpuChoice gpu,
@@ -192,7 +202,7 @@ Status DisplayService::apply(const std::vector<Action>& actions) {
       case ActionKind::add_display: {
         const auto r = agent_->call(agentlink::AddDisplay{
             0, a.mode.width, a.mode.height, a.mode.refresh_mhz, a.display, 0, 0, 0,
-            a.backend == Backend::xvfb ? agentlink::DisplayBackend::xvfb : agentlink::DisplayBackend::synthetic});
+            wire_backend(a.backend)});
         if (auto st = expect_ok(r, "adding a display"); !st) {
           return st;
         }

@@ -85,18 +85,19 @@ std::string_view to_string(ModeConflict c) noexcept {
 }
 
 Result<Backend> parse_backend(std::string_view text) {
-  for (const auto b : {Backend::synthetic, Backend::xvfb}) {
+  for (const auto b : {Backend::synthetic, Backend::xvfb, Backend::wlroots}) {
     if (text == to_string(b)) {
       return b;
     }
   }
-  return fail(Errc::config_invalid, "display backend '{}' is not synthetic or xvfb", text);
+  return fail(Errc::config_invalid, "display backend '{}' is not synthetic, xvfb or wlroots", text);
 }
 
 std::string_view to_string(Backend b) noexcept {
   switch (b) {
     case Backend::synthetic: return "synthetic";
     case Backend::xvfb: return "xvfb";
+    case Backend::wlroots: return "wlroots";
     case Backend::unset: break;
   }
   return "unset";

@@ -33,6 +33,8 @@ struct AgentOptions {
   Nanos watchdog = std::chrono::seconds(10);
   std::uint32_t max_displays = 16;
   std::string xvfb = "/usr/bin/Xvfb";  ///< the Xvfb server binary
+  std::string sway = "/usr/bin/sway";  ///< the compositor of wlroots displays
+  std::string display_user = "punktfunk-display";  ///< sway's account when the agent is root
   /// A private directory for cookies and sockets (the host makes and removes it).
   std::filesystem::path runtime_dir = "/tmp";
 };

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "pf/core/process.hpp"
 #include "pf/core/result.hpp"
 
 namespace pf::agent {
@@ -40,6 +41,8 @@ class FrameSource {
   [[nodiscard]] virtual std::vector<std::string> app_environment() const = 0;
   /// The X display number of X-based sources (":0" is a valid one).
   [[nodiscard]] virtual std::optional<std::uint32_t> x_display() const { return std::nullopt; }
+  /// Who apps in this display run as; nullopt = as the agent.
+  [[nodiscard]] virtual std::optional<Credentials> app_user() const { return std::nullopt; }
 };
 
 /// The animated test pattern with a stamp (frame id, capture time) and a checksum.
@@ -52,5 +55,18 @@ class FrameSource {
 /// `xvfb` is the server binary (normally /usr/bin/Xvfb).
 [[nodiscard]] Result<std::unique_ptr<FrameSource>> make_xvfb_source(
     const Mode& mode, const std::string& xvfb, const std::filesystem::path& runtime_dir);
+
+struct WlrootsOptions {
+  std::string sway = "/usr/bin/sway";
+  /// Who sway runs as when the agent is root (sway refuses root).
+  std::string display_user = "punktfunk-display";
+  std::filesystem::path runtime_dir;  ///< where the compositor's own 0700 directory is made
+};
+
+/// A headless sway of its own with one output at exactly the mode
+/// (`output … mode --custom`), captured with wlr-screencopy; a resize is
+/// a mode change in place. Apps run as the display user.
+[[nodiscard]] Result<std::unique_ptr<FrameSource>> make_wlroots_source(const Mode& mode,
+                                                                       const WlrootsOptions& options);
 
 }  // namespace pf::agent

@@ -41,6 +41,7 @@ class VirtualDisplay {
   [[nodiscard]] std::optional<std::uint32_t> x_display() const PF_EXCLUDES(mutex_);
   /// What an app launched into this display needs (see FrameSource).
   [[nodiscard]] std::vector<std::string> app_environment() const PF_EXCLUDES(mutex_);
+  [[nodiscard]] std::optional<Credentials> app_user() const PF_EXCLUDES(mutex_);
   [[nodiscard]] std::uint32_t id() const noexcept { return id_; }
 
  private:

@@ -69,6 +69,7 @@ enum class DisplayBackend : std::uint32_t {
   unset = 0,      ///< the agent's default (synthetic)
   synthetic = 1,  ///< the built-in animated test pattern
   xvfb = 2,       ///< an Xvfb server of its own, captured over MIT-SHM
+  wlroots = 3,    ///< a headless sway of its own, captured with wlr-screencopy
 };
 
 struct AddDisplay {

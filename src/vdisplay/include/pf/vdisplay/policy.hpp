@@ -40,7 +40,7 @@ enum class ModeConflict : std::uint8_t {
 [[nodiscard]] std::string_view to_string(ModeConflict conflict) noexcept;
 
 /// Where new displays' pixels come from (the agent's sources).
-enum class Backend : std::uint8_t { unset = 0, synthetic = 1, xvfb = 2 };
+enum class Backend : std::uint8_t { unset = 0, synthetic = 1, xvfb = 2, wlroots = 3 };
 [[nodiscard]] Result<Backend> parse_backend(std::string_view text);
 [[nodiscard]] std::string_view to_string(Backend backend) noexcept;
 
