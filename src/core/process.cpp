@@ -48,9 +48,6 @@ struct Prepared {
 // The child side of spawn(); runs between fork and exec.
 [[noreturn]] void become_child(const SpawnSpec& spec, const Prepared& p, pid_t parent,
                                int report_fd) noexcept {
-  if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() != parent) {
-    ::_exit(127);  // the spawner is already gone
-  }
   if (spec.group == ProcessGroup::own && ::setpgid(0, 0) != 0) {
     child_fails(report_fd, errno);
   }
@@ -78,6 +75,10 @@ struct Prepared {
         ::setresgid(who.gid, who.gid, who.gid) != 0 || ::setresuid(who.uid, who.uid, who.uid) != 0) {
       child_fails(report_fd, errno);
     }
+  }
+  // After the credentials change, which clears the parent-death signal.
+  if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() != parent) {
+    ::_exit(127);  // the spawner is already gone
   }
   struct sigaction dfl {};
   dfl.sa_handler = SIG_DFL;

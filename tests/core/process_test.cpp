@@ -142,6 +142,24 @@ TEST(ChildProcess, DiesWithTheThreadThatSpawnedIt) {
   EXPECT_EQ(describe_wait_status(*status), "killed by signal 9 (SIGKILL)");
 }
 
+TEST(ChildProcess, AChildOfAnotherUserStillDiesWithItsSpawner) {
+  if (::geteuid() != 0) {
+    GTEST_SKIP() << "switching users needs root";
+  }
+  auto nobody = credentials_of("nobody");
+  ASSERT_TRUE(nobody);
+  std::optional<ChildProcess> child;
+  std::thread([&] {
+    auto c = ChildProcess::spawn({.argv = {"/bin/sleep", "30"}, .run_as = *nobody});
+    ASSERT_TRUE(c);
+    child = std::move(*c);
+  }).join();
+  ASSERT_TRUE(child);
+  const auto status = child->wait_for(10s);
+  ASSERT_TRUE(status) << "the credential change cleared the parent-death signal";
+  EXPECT_EQ(describe_wait_status(*status), "killed by signal 9 (SIGKILL)");
+}
+
 TEST(ChildProcess, RunsAsAnotherUserWhenAsked) {
   if (::geteuid() != 0) {
     GTEST_SKIP() << "switching users needs root";

@@ -1,6 +1,7 @@
-// The display service with real Xvfb displays: apps launched from the
-// catalog, their exits, an agent killed under them, a reconnect soak with
-// real servers, and four displays streaming at once (run under tsan too).
+// The display service with real display servers (Xvfb and headless sway):
+// apps launched from the catalog, their exits, an agent killed under them,
+// a reconnect soak with real servers, and four displays streaming at once
+// (run under tsan too).
 #include <signal.h>
 #include <unistd.h>
 
@@ -24,22 +25,39 @@ using fixture::agent_options;
 using fixture::first_frame;
 using fixture::frame_shows;
 
-DisplaySettings xvfb_settings(Millis keep = Millis(10'000)) {
-  DisplaySettings s;
-  s.backend = Backend::xvfb;
-  s.keep_alive = KeepAlive{KeepAliveKind::duration, keep};
-  return s;
-}
+// The backend's server process name and a real client that paints the
+// whole screen one colour (and keeps running, or not).
+struct BackendUnderTest {
+  Backend backend;
+  const char* server;
+  const char* package;
+  std::vector<std::string> binaries;
+  std::string paint_app(const char* color) const {
+    return backend == Backend::xvfb
+               ? fmt::format(R"({{"apps": [{{"id": "paint", "command": ["xsetroot", "-solid", "{}"]}}]}})", color)
+               : fmt::format(R"({{"apps": [{{"id": "paint", "command": ["swaybg", "-c", "{}"]}}]}})", color);
+  }
+};
 
-class XvfbService : public ::testing::Test {
+const BackendUnderTest kXvfb{Backend::xvfb, "Xvfb", "xvfb and x11-xserver-utils",
+                             {"/usr/bin/Xvfb", "/usr/bin/xsetroot"}};
+const BackendUnderTest kWlroots{Backend::wlroots, "sway", "sway", {"/usr/bin/sway", "/usr/bin/swaybg"}};
+
+class RealDisplays : public ::testing::TestWithParam<BackendUnderTest> {
  protected:
   void SetUp() override {
-    if (::access("/usr/bin/Xvfb", X_OK) != 0) {
-      GTEST_SKIP() << "package xvfb is not installed (scripts/setup.sh installs it)";
+    for (const auto& b : GetParam().binaries) {
+      if (::access(b.c_str(), X_OK) != 0) {
+        GTEST_SKIP() << "package " << GetParam().package << " is not installed (scripts/setup.sh installs it)";
+      }
     }
-    if (::access("/usr/bin/xsetroot", X_OK) != 0) {
-      GTEST_SKIP() << "package x11-xserver-utils is not installed (scripts/setup.sh installs it)";
-    }
+  }
+
+  DisplaySettings settings(Millis keep = Millis(10'000)) const {
+    DisplaySettings s;
+    s.backend = GetParam().backend;
+    s.keep_alive = KeepAlive{KeepAliveKind::duration, keep};
+    return s;
   }
 
   void start(DisplaySettings settings) {
@@ -71,9 +89,9 @@ class XvfbService : public ::testing::Test {
   std::optional<DisplayService> svc_;  // last: stopped before what its callback uses
 };
 
-TEST_F(XvfbService, AnAppFromTheCatalogDrawsIntoTheSessionsDisplayAndItsExitIsReported) {
-  start(xvfb_settings());
-  auto catalog = parse_apps(R"({"apps": [{"id": "paint", "command": ["xsetroot", "-solid", "#3070d0"]}]})");
+TEST_P(RealDisplays, AnAppFromTheCatalogDrawsIntoTheSessionsDisplayAndItsExitIsReported) {
+  start(settings());
+  auto catalog = parse_apps(GetParam().paint_app("#3070d0"));
   ASSERT_TRUE(catalog) << catalog.error().message;
   const auto d = svc_->open("alice", Mode{1920, 1080, 60'000});
   ASSERT_TRUE(d) << d.error().message;
@@ -87,21 +105,35 @@ TEST_F(XvfbService, AnAppFromTheCatalogDrawsIntoTheSessionsDisplayAndItsExitIsRe
   ASSERT_TRUE(app) << app.error().message;
   EXPECT_GT(app->pid, 0);
   EXPECT_TRUE(frame_shows(d->ring, 0xd0, 0x70, 0x30, 5s)) << "the app's drawing never reached the ring";
+
+  // Resize in place: the session fetches the new ring; the app's picture follows.
+  auto resized = svc_->change_mode(d->lease, Mode{1280, 720, 60'000});
+  ASSERT_TRUE(resized) << resized.error().message;
+  EXPECT_EQ((*resized)->ring.width(), 1280U);
+  if (GetParam().backend == Backend::xvfb) {  // a new server: paint again
+    ASSERT_TRUE(svc_->launch_app(d->lease, *catalog->find("paint")));
+  }
+  EXPECT_TRUE(frame_shows(*resized, 0xd0, 0x70, 0x30, 5s)) << "nothing right at 1280x720";
+
+  svc_->close(d->lease, ReleaseReason::quit);
+  // xsetroot exits by itself; swaybg runs until its display goes away.
   const auto exit = wait_exit(app->token, 10s);
   ASSERT_TRUE(exit);
   EXPECT_EQ(exit->app_id, "paint");
   EXPECT_EQ(exit->lease, d->lease);
-  EXPECT_EQ(exit->how, "exited with status 0");
-  EXPECT_EQ(exit->end, agentlink::AppEnd::exited);
-
-  svc_->close(d->lease, ReleaseReason::quit);
+  if (GetParam().backend == Backend::xvfb) {
+    EXPECT_EQ(exit->how, "exited with status 0");
+    EXPECT_EQ(exit->end, agentlink::AppEnd::exited);
+  } else {
+    EXPECT_EQ(exit->end, agentlink::AppEnd::display_removed);
+  }
   const auto stale = svc_->launch_app(d->lease, *catalog->find("paint"));
   ASSERT_FALSE(stale);
   EXPECT_EQ(stale.error().code, Errc::not_found);
 }
 
-TEST_F(XvfbService, AgentKilledUnderADisplayAndAnAppLeavesNoOrphans) {
-  start(xvfb_settings());
+TEST_P(RealDisplays, AgentKilledUnderADisplayAndAnAppLeavesNoOrphans) {
+  start(settings());
   auto catalog = parse_apps(R"({"apps": [{"id": "idle", "command": ["/bin/sh", "-c", "sleep 300 & sleep 300"]}]})");
   ASSERT_TRUE(catalog);
   const auto d = svc_->open("alice", Mode{640, 480, 60'000});
@@ -109,7 +141,7 @@ TEST_F(XvfbService, AgentKilledUnderADisplayAndAnAppLeavesNoOrphans) {
   const auto app = svc_->launch_app(d->lease, *catalog->find("idle"));
   ASSERT_TRUE(app) << app.error().message;
   const pid_t agent = svc_->agent().agent_pid();
-  const auto servers = test::child_pids(agent, "Xvfb");
+  const auto servers = test::child_pids(agent, GetParam().server);
   ASSERT_EQ(servers.size(), 1U);
   const auto epoch = svc_->ring_epoch();
 
@@ -130,16 +162,16 @@ TEST_F(XvfbService, AgentKilledUnderADisplayAndAnAppLeavesNoOrphans) {
   while ((!test::has_exited(servers[0]) || ::kill(-app->pid, 0) == 0) && steady_clock().now() < deadline) {
     std::this_thread::sleep_for(10ms);
   }
-  EXPECT_TRUE(test::has_exited(servers[0])) << "the dead agent's Xvfb is still running";
+  EXPECT_TRUE(test::has_exited(servers[0])) << "the dead agent's display server is still running";
   EXPECT_NE(::kill(-app->pid, 0), 0) << "the dead agent's app is still running";
-  EXPECT_EQ(test::child_count(svc_->agent().agent_pid(), "Xvfb"), 1);
+  EXPECT_EQ(test::child_count(svc_->agent().agent_pid(), GetParam().server), 1);
 }
 
-// Connect → disconnect → reconnect with real Xvfb servers, mixing quick
+// Connect → disconnect → reconnect with real display servers, mixing quick
 // reconnects (which preempt the lingering display) with waits past the
 // linger. Every cycle starts a new server.
-TEST_F(XvfbService, ReconnectSoakWithRealServersLeavesNothingBehind) {
-  start(xvfb_settings(Millis(30)));
+TEST_P(RealDisplays, ReconnectSoakWithRealServersLeavesNothingBehind) {
+  start(settings(Millis(30)));
   const int cycles = test::sanitized_build() ? 40 : 200;
   const pid_t agent = svc_->agent().agent_pid();
   Nanos worst{};
@@ -169,7 +201,7 @@ TEST_F(XvfbService, ReconnectSoakWithRealServersLeavesNothingBehind) {
   }
   std::this_thread::sleep_for(100ms);  // let the last linger expire
   EXPECT_TRUE(svc_->snapshot().empty());
-  EXPECT_EQ(test::child_count(agent, "Xvfb"), 0) << "an Xvfb outlived its display";
+  EXPECT_EQ(test::child_count(agent, GetParam().server), 0) << "a display server outlived its display";
   EXPECT_LE(test::open_fd_count(), host_fds);
   EXPECT_LE(test::open_fd_count(agent), agent_fds);
   RecordProperty("cycles", cycles);
@@ -187,8 +219,8 @@ TEST_F(XvfbService, ReconnectSoakWithRealServersLeavesNothingBehind) {
 // Four clients at four modes, each consumed by its own thread for 10 s.
 // Under the tsan preset both processes run instrumented with
 // halt_on_error, so a report in the agent ends it and shows as a restart.
-TEST_F(XvfbService, FourDisplaysAtDifferentModesStreamTogether) {
-  DisplaySettings s = xvfb_settings();
+TEST_P(RealDisplays, FourDisplaysAtDifferentModesStreamTogether) {
+  DisplaySettings s = settings();
   s.mode_conflict = ModeConflict::separate;
   start(s);
   const std::array<Mode, 4> modes = {Mode{640, 480, 60'000}, Mode{800, 600, 50'000}, Mode{1024, 768, 30'000},
@@ -199,8 +231,7 @@ TEST_F(XvfbService, FourDisplaysAtDifferentModesStreamTogether) {
     ASSERT_TRUE(d) << d.error().message;
     displays[i] = *d;
   }
-  auto catalog = parse_apps(R"({"apps": [{"id": "paint", "command": ["xsetroot", "-solid", "#204060"]}]})");
-  ASSERT_TRUE(catalog);
+  // A changing picture: a new colour every second (a fresh client each time).
   std::array<std::atomic<int>, 4> frames{};
   {
     std::vector<std::jthread> readers;
@@ -218,9 +249,10 @@ TEST_F(XvfbService, FourDisplaysAtDifferentModesStreamTogether) {
         }
       });
     }
-    // Something changes on every screen now and then, as on a desktop.
     const TimePoint end = steady_clock().now() + 10s;
-    while (steady_clock().now() < end) {
+    for (int second = 0; steady_clock().now() < end; ++second) {
+      const auto catalog = parse_apps(GetParam().paint_app(second % 2 == 0 ? "#204060" : "#604020"));
+      ASSERT_TRUE(catalog);
       for (const auto& d : displays) {
         ASSERT_TRUE(svc_->launch_app(d->lease, *catalog->find("paint")));
       }
@@ -236,6 +268,11 @@ TEST_F(XvfbService, FourDisplaysAtDifferentModesStreamTogether) {
   }
   EXPECT_EQ(svc_->agent().starts(), 1U) << "the agent died (a sanitizer report ends it)";
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, RealDisplays, ::testing::Values(kXvfb, kWlroots),
+                         [](const ::testing::TestParamInfo<BackendUnderTest>& param) {
+                           return std::string(param.param.backend == Backend::xvfb ? "xvfb" : "wlroots");
+                         });
 
 }  // namespace
 }  // namespace pf::vdisplay
