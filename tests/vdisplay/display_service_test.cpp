@@ -24,14 +24,21 @@ using fixture::first_frame;
 const Mode k720{1280, 720, 60'000};
 const Mode kSmall{320, 180, 120'000};
 
-DisplaySettings linger(Millis keep) {
+// The synthetic source: a changing, never-black picture with checksums.
+DisplaySettings synthetic() {
   DisplaySettings s;
+  s.backend = Backend::synthetic;
+  return s;
+}
+
+DisplaySettings linger(Millis keep) {
+  DisplaySettings s = synthetic();
   s.keep_alive = KeepAlive{KeepAliveKind::duration, keep};
   return s;
 }
 
 TEST(DisplayService, OpenGivesADisplayWhoseFramesFlow) {
-  DisplayService svc(agent_options(), DisplaySettings{}, GpuChoice{0, "cpu", "test"});
+  DisplayService svc(agent_options(), synthetic(), GpuChoice{0, "cpu", "test"});
   ASSERT_TRUE(svc.wait_agent_running(10s));
   const auto d = svc.open("alice", kSmall);
   ASSERT_TRUE(d) << d.error().message;
@@ -71,7 +78,7 @@ TEST(DisplayService, LingeringDisplaysAreRemovedWhenTheirTimeIsUp) {
 }
 
 TEST(DisplayService, ModeChangeDeliversANewRingAtTheNewSize) {
-  DisplayService svc(agent_options(), DisplaySettings{}, GpuChoice{0, "cpu", "test"});
+  DisplayService svc(agent_options(), synthetic(), GpuChoice{0, "cpu", "test"});
   ASSERT_TRUE(svc.wait_agent_running(10s));
   const auto a = svc.open("alice", kSmall).value();
   ASSERT_TRUE(first_frame(a.ring));
@@ -84,7 +91,7 @@ TEST(DisplayService, ModeChangeDeliversANewRingAtTheNewSize) {
 }
 
 TEST(DisplayService, AgentKilledMidStreamIsRespawnedAndTheDisplayRecreated) {
-  DisplayService svc(agent_options(), DisplaySettings{}, GpuChoice{0, "cpu", "test"});
+  DisplayService svc(agent_options(), synthetic(), GpuChoice{0, "cpu", "test"});
   ASSERT_TRUE(svc.wait_agent_running(10s));
   const auto a = svc.open("alice", kSmall).value();
   ASSERT_TRUE(first_frame(a.ring));

@@ -12,7 +12,7 @@ const Mode k720{1280, 720, 60'000};
 const GpuChoice kGpu{2, "Big GPU", "test"};
 
 Action gpu() { return Action{ActionKind::set_render_gpu, 0, {}, 2, Backend::unset}; }
-Action add(DisplayId id, Mode m) { return Action{ActionKind::add_display, id, m, 0, Backend::synthetic}; }
+Action add(DisplayId id, Mode m) { return Action{ActionKind::add_display, id, m, 0, DisplaySettings{}.backend}; }
 Action remove(DisplayId id) { return Action{ActionKind::remove_display, id, {}, 0, Backend::unset}; }
 
 class Manager : public ::testing::Test {

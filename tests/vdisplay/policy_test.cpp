@@ -38,7 +38,7 @@ TEST(DisplaySettingsFile, RoundTripsAndKeepsDefaultsForMissingMembers) {
   s.mode_conflict = ModeConflict::join;
   s.max_displays = 8;
   s.render_gpu = "nvidia";
-  s.backend = Backend::xvfb;
+  s.backend = Backend::wlroots;
   EXPECT_EQ(parse_display_settings(render_display_settings(s)).value(), s);
   EXPECT_EQ(parse_display_settings("{}").value(), DisplaySettings{});
   EXPECT_EQ(parse_display_settings(R"({"max_displays": 2})")->max_displays, 2U);

@@ -46,7 +46,7 @@ enum class Backend : std::uint8_t { unset = 0, synthetic = 1, xvfb = 2, wlroots 
 
 struct DisplaySettings {
   KeepAlive keep_alive;
-  Backend backend = Backend::synthetic;
+  Backend backend = Backend::xvfb;  ///< X11 apps and games run as they are; no window manager
   ModeConflict mode_conflict = ModeConflict::separate;
   std::uint32_t max_displays = 4;
   std::string render_gpu;  ///< "" = no saved preference; "cpu"; or a GPU name/id substring
