@@ -22,7 +22,12 @@ class Collector final : public benchmark::BenchmarkReporter {
   bool ReportContext(const Context&) override { return true; }
   void ReportRuns(const std::vector<Run>& runs) override {
     for (const Run& run : runs) {
-      if (run.run_type != Run::RT_Iteration || run.error_occurred) {
+      if (run.error_occurred) {
+        std::fprintf(stderr, "punktfunk-bench: %s: %s\n", run.run_name.function_name.c_str(),
+                     run.error_message.c_str());
+        continue;
+      }
+      if (run.run_type != Run::RT_Iteration) {
         continue;
       }
       const std::string name = run.run_name.function_name;
