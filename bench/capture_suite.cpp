@@ -7,6 +7,11 @@
 //       xvfb_vs_xshmgetimage_ratio_* (ours p50 ÷ bare p50). Each sample first
 //       draws a rectangle through a second connection (and waits for the
 //       server to have done it), so every capture sees damage.
+//       xvfb_published_p50_ms_* / _p99_: a changed screen from capture to
+//       published in the frame ring, the way the display thread does it
+//       (MIT-SHM straight into a held slot); xvfb_copy_path_p50_ms_*: the
+//       same through our own buffer plus the publisher's copy;
+//       xvfb_in_place_vs_copy_ratio_* = in place ÷ copy path.
 // wlroots: wlroots_capture_p50_ms_*, wlroots_capture_p99_ms_*: from a
 //       client's commit of a new full-screen colour to our capture holding
 //       it (the compositor repaints at its next refresh, so this includes
@@ -34,6 +39,7 @@
 
 #include "pf/agent/source.hpp"
 #include "pf/core/fs.hpp"
+#include "pf/framering/endpoints.hpp"
 #include "suite.hpp"
 #include "wayland_painter.hpp"
 
@@ -185,6 +191,42 @@ void bm_xvfb(benchmark::State& state) {
       client.bare_capture();
       bare.push_back(now_ms(CLOCK_MONOTONIC) - b0);
     }
+    // Capture → published, in place and through a copy, alternating.
+    auto ring = framering::RingMemory::create({1, 1, w, h}).value();
+    framering::Publisher publisher(ring, -1);
+    std::vector<double> in_place;
+    std::vector<double> copied;
+    if ((*source)->use_ring(ring.fd(), ring.mapped_bytes(), ring.pitch_bytes())) {
+      struct Fill {
+        agent::FrameSource* source;
+        const framering::RingMemory* ring;
+        static bool fill(void* self, std::uint32_t slot, std::uint8_t*, std::uint32_t) {
+          auto& f = *static_cast<Fill*>(self);
+          return f.source->capture_into(f.ring->pixels_offset(slot)).has_value();
+        }
+      } fill{source->get(), &ring};
+      for (int i = 0; i < kSamples; ++i) {
+        client.draw(static_cast<std::uint32_t>(i) + 11);
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        const double t0 = now_ms(CLOCK_MONOTONIC);
+        if ((*source)->changed() &&
+            publisher.publish_in_place({nullptr, 0, w, h, framering::PixelFormat::bgra8, 1, 0, 0},
+                                       {&Fill::fill, &fill}, 0) == framering::PublishOutcome::published) {
+          in_place.push_back(now_ms(CLOCK_MONOTONIC) - t0);
+        }
+        client.draw(static_cast<std::uint32_t>(i) + 13);
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        const double c0 = now_ms(CLOCK_MONOTONIC);
+        if (const auto f = (*source)->capture(1, 0); f && f->changed &&
+            publisher.publish({f->pixels, f->pitch_bytes, w, h, framering::PixelFormat::bgra8, 1, 0, 0}, 0) ==
+                framering::PublishOutcome::published) {
+          copied.push_back(now_ms(CLOCK_MONOTONIC) - c0);
+        }
+      }
+    }
+    state.counters["published_p50_ms"] = percentile(in_place, 0.50);
+    state.counters["published_p99_ms"] = percentile(in_place, 0.99);
+    state.counters["copy_path_p50_ms"] = percentile(copied, 0.50);
     state.counters["cpu_pct"] = cpu_pct_at(fps, "Xvfb", [&](int i) {
       client.draw(static_cast<std::uint32_t>(i) * 3);
       static_cast<void>((*source)->capture(static_cast<std::uint64_t>(i), 0));
@@ -279,6 +321,12 @@ Report report(const Timings& t) {
     r.emplace_back(fmt::format("xvfb_capture_p99_ms_{}", size), counter(t, x + ".p99_ms"));
     r.emplace_back(fmt::format("xshmgetimage_p50_ms_{}", size), bare);
     r.emplace_back(fmt::format("xvfb_vs_xshmgetimage_ratio_{}", size), bare > 0 ? ours / bare : 0);
+    const double in_place = counter(t, x + ".published_p50_ms");
+    const double copy_path = counter(t, x + ".copy_path_p50_ms");
+    r.emplace_back(fmt::format("xvfb_published_p50_ms_{}", size), in_place);
+    r.emplace_back(fmt::format("xvfb_published_p99_ms_{}", size), counter(t, x + ".published_p99_ms"));
+    r.emplace_back(fmt::format("xvfb_copy_path_p50_ms_{}", size), copy_path);
+    r.emplace_back(fmt::format("xvfb_in_place_vs_copy_ratio_{}", size), copy_path > 0 ? in_place / copy_path : 0);
     r.emplace_back(fmt::format("xvfb_cpu_pct_{}", rate), counter(t, x + ".cpu_pct"));
     r.emplace_back(fmt::format("xvfb_changed_captures_count_{}", size), counter(t, x + ".changed_count"));
     const std::string wl = fmt::format("wlroots_{}", size);

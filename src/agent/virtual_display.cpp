@@ -16,6 +16,22 @@ namespace {
 const log::Logger kLog{"vdisplay"};
 constexpr Nanos kKeepAliveRepeat = std::chrono::seconds(1);
 
+// Lets a source fill a held slot of `ring` in place; remembers why not.
+struct InPlace {
+  FrameSource& source;
+  const framering::RingMemory& ring;
+  Status status;
+
+  framering::SlotFill slot_fill() {
+    return framering::SlotFill{[](void* self, std::uint32_t slot, std::uint8_t*, std::uint32_t) {
+                                 auto& me = *static_cast<InPlace*>(self);
+                                 me.status = me.source.capture_into(me.ring.pixels_offset(slot));
+                                 return me.status.has_value();
+                               },
+                               this};
+  }
+};
+
 Nanos interval_of(std::uint32_t refresh_mhz) {
   const std::uint32_t mhz = refresh_mhz == 0 ? 60'000 : refresh_mhz;
   return Nanos(1'000'000'000'000LL / mhz);
@@ -50,6 +66,7 @@ void VirtualDisplay::set_channel(framering::RingMemory ring, UniqueFd wake) {
 
 Status VirtualDisplay::set_mode(const Mode& mode) {
   MutexLock lock(mutex_);
+  in_place_ = false;  // the current ring is the old size; the next ring is offered anew
   if (auto st = source_->set_mode(mode); !st) {
     return st;
   }
@@ -77,7 +94,7 @@ void VirtualDisplay::run(const std::stop_token& stop) {
   pthread_setname_np(pthread_self(), name.c_str());
   std::optional<Channel> current;
   std::optional<framering::Publisher> publisher;
-  std::optional<framering::FrameView> last;
+  std::optional<framering::FrameView> last;  // the copy path's stash (first-frame guarantee)
   std::uint64_t frame_id = 0;
   TimePoint last_publish{};
   TimePoint next_tick = steady_clock().now();
@@ -94,14 +111,30 @@ void VirtualDisplay::run(const std::stop_token& stop) {
       has_pending_.store(false, std::memory_order_release);
       publisher.emplace(current->ring, current->wake.get());
       publisher->report_opened();
-      if (last) {
+      in_place_ = source_->use_ring(current->ring.fd(), current->ring.mapped_bytes(), current->ring.pitch_bytes());
+      if (in_place_) {
+        last.reset();  // the source captures the whole screen into the new ring next
+      } else if (last) {
         publisher->publish(*last, now_ns);  // the first-frame guarantee
         last_publish = now;
       }
     }
     ++frame_id;
-    auto frame = source_->capture(frame_id, now_ns);
-    if (!frame) {
+    if (in_place_) {
+      // Straight into a held slot: no copy of ours. An unchanged screen is
+      // captured again once a second as the keep-alive.
+      if (source_->changed() || now - last_publish >= kKeepAliveRepeat) {
+        const framering::FrameView meta{nullptr, 0, mode_.width, mode_.height, framering::PixelFormat::bgra8,
+                                        frame_id, now_ns, 0};
+        InPlace fill{*source_, current->ring, {}};
+        if (publisher->publish_in_place(meta, fill.slot_fill(), now_ns) == framering::PublishOutcome::published) {
+          last_publish = now;
+          in_place_frames_.fetch_add(1, std::memory_order_relaxed);
+        } else if (!fill.status) {
+          capture_failed(now, "display {}: {}", id_, fill.status.error().message);
+        }
+      }
+    } else if (auto frame = source_->capture(frame_id, now_ns); !frame) {
       capture_failed(now, "display {}: {}", id_, frame.error().message);
       last.reset();
     } else {

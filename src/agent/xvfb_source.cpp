@@ -12,6 +12,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
+#include <limits>
 #include <memory>
 #include <string>
 
@@ -139,33 +140,52 @@ class XvfbSource final : public FrameSource {
   }
 
   Result<SourceFrame> capture(std::uint64_t, std::uint64_t) override {
-    xcb_connection_t* c = conn_.get();
-    if (c == nullptr || xcb_connection_has_error(c) != 0) {
-      return fail(Errc::closed, "lost the connection to Xvfb :{}", display_);
+    if (!changed()) {
+      return SourceFrame{pixels_.data(), pitch_, width_, height_, false, 0};
     }
-    bool damaged = first_;
+    if (auto st = get_image(segment_, 0); !st) {
+      return tl::unexpected(st.error());
+    }
+    return SourceFrame{pixels_.data(), pitch_, width_, height_, true, 0};
+  }
+
+  bool changed() override {
+    xcb_connection_t* c = conn_.get();
     while (xcb_generic_event_t* ev = xcb_poll_for_event(c)) {
       if ((ev->response_type & 0x7F) == damage_event_ + XCB_DAMAGE_NOTIFY) {
-        damaged = true;
+        damaged_ = true;
       }
       std::free(ev);
     }
-    if (!damaged) {
-      return SourceFrame{pixels_.data(), pitch_, width_, height_, false, 0};
+    return damaged_;
+  }
+
+  bool use_ring(int memfd, std::size_t bytes, std::uint32_t pitch_bytes) override {
+    detach_ring();
+    if (pitch_bytes != pitch_ || bytes > std::numeric_limits<std::uint32_t>::max()) {
+      return false;  // the server writes rows of exactly width × 4 bytes
     }
-    // Subtract first: damage that lands during the copy is seen next time.
-    xcb_damage_subtract(c, damage_, XCB_NONE, XCB_NONE);
-    xcb_generic_error_t* err = nullptr;
-    const XcbReply<xcb_shm_get_image_reply_t> reply(xcb_shm_get_image_reply(
-        c, xcb_shm_get_image(c, root_, 0, 0, static_cast<std::uint16_t>(width_),
-                             static_cast<std::uint16_t>(height_), ~0U, XCB_IMAGE_FORMAT_Z_PIXMAP, segment_, 0),
-        &err));
-    if (!reply) {
-      std::free(err);
-      return fail(Errc::io, "MIT-SHM capture of Xvfb :{} failed", display_);
+    xcb_connection_t* c = conn_.get();
+    const int sent = ::fcntl(memfd, F_DUPFD_CLOEXEC, 0);  // xcb closes what it sends
+    if (sent < 0) {
+      return false;
     }
-    first_ = false;
-    return SourceFrame{pixels_.data(), pitch_, width_, height_, true, 0};
+    const xcb_shm_seg_t seg = xcb_generate_id(c);
+    if (xcb_generic_error_t* e = xcb_request_check(c, xcb_shm_attach_fd_checked(c, seg, sent, 0))) {
+      std::free(e);
+      kLog.warn("Xvfb :{} refused the frame ring as a MIT-SHM segment; capturing with a copy", display_);
+      return false;
+    }
+    ring_segment_ = seg;
+    damaged_ = true;  // the new ring gets a whole frame at once
+    return true;
+  }
+
+  Status capture_into(std::size_t offset) override {
+    if (ring_segment_ == 0 || offset > std::numeric_limits<std::uint32_t>::max()) {
+      return fail(Errc::invalid_argument, "no ring attached to Xvfb :{}", display_);
+    }
+    return get_image(ring_segment_, static_cast<std::uint32_t>(offset));
   }
 
   Status set_mode(const Mode& mode) override {
@@ -180,6 +200,36 @@ class XvfbSource final : public FrameSource {
   std::optional<std::uint32_t> x_display() const override { return display_; }
 
  private:
+  // The whole screen into `segment` at `offset`. Damage is subtracted
+  // first, so a change that lands during the copy is seen next time.
+  Status get_image(xcb_shm_seg_t segment, std::uint32_t offset) {
+    xcb_connection_t* c = conn_.get();
+    if (c == nullptr || xcb_connection_has_error(c) != 0) {
+      return fail(Errc::closed, "lost the connection to Xvfb :{}", display_);
+    }
+    xcb_damage_subtract(c, damage_, XCB_NONE, XCB_NONE);
+    damaged_ = false;
+    xcb_generic_error_t* err = nullptr;
+    const XcbReply<xcb_shm_get_image_reply_t> reply(xcb_shm_get_image_reply(
+        c, xcb_shm_get_image(c, root_, 0, 0, static_cast<std::uint16_t>(width_),
+                             static_cast<std::uint16_t>(height_), ~0U, XCB_IMAGE_FORMAT_Z_PIXMAP, segment, offset),
+        &err));
+    if (!reply) {
+      std::free(err);
+      damaged_ = true;
+      return fail(Errc::io, "MIT-SHM capture of Xvfb :{} failed", display_);
+    }
+    return ok();
+  }
+
+  void detach_ring() {
+    if (ring_segment_ != 0 && conn_) {
+      xcb_shm_detach(conn_.get(), ring_segment_);
+      xcb_flush(conn_.get());
+    }
+    ring_segment_ = 0;
+  }
+
   Status write_cookie() {
     if (!auth_file_.empty()) {
       return ok();  // one cookie for this source's servers
@@ -256,7 +306,8 @@ class XvfbSource final : public FrameSource {
     damage_ = xcb_generate_id(c);
     xcb_damage_create(c, damage_, root_, XCB_DAMAGE_REPORT_LEVEL_NON_EMPTY);
     xcb_flush(c);
-    first_ = true;
+    damaged_ = true;  // the first capture takes the whole screen
+    ring_segment_ = 0;
     return ok();
   }
 
@@ -295,7 +346,8 @@ class XvfbSource final : public FrameSource {
   std::uint32_t width_ = 0;
   std::uint32_t height_ = 0;
   std::uint32_t pitch_ = 0;
-  bool first_ = true;
+  xcb_shm_seg_t ring_segment_ = 0;  // the frame ring's memfd, when adopted
+  bool damaged_ = true;
 };
 
 }  // namespace

@@ -36,6 +36,7 @@ std::string_view to_string(PublishOutcome outcome) noexcept {
     case PublishOutcome::dropped_all_busy: return "dropped (all slots busy)";
     case PublishOutcome::dropped_mismatch: return "dropped (frame does not match the ring)";
     case PublishOutcome::dropped_error: return "dropped (slot lock unusable)";
+    case PublishOutcome::dropped_fill_failed: return "dropped (the slot could not be filled)";
   }
   return "unknown";
 }
@@ -64,13 +65,32 @@ void Publisher::report_opened() noexcept {
 }
 
 PublishOutcome Publisher::publish(const FrameView& frame, std::uint64_t now_ns) noexcept {
+  const std::uint32_t row_bytes = frame.width * bytes_per_pixel(frame.format);
+  if (frame.pixels == nullptr || frame.pitch_bytes < row_bytes) {
+    RingHeader& h = ring_->header();
+    shared(h.offered).fetch_add(1, std::memory_order_relaxed);
+    shared(h.dropped).fetch_add(1, std::memory_order_relaxed);
+    return PublishOutcome::dropped_mismatch;
+  }
+  const auto copy = [](void* context, std::uint32_t, std::uint8_t* dst, std::uint32_t dst_pitch) {
+    const auto& f = *static_cast<const FrameView*>(context);
+    copy_rows(dst, dst_pitch, f.pixels, f.pitch_bytes, f.width * bytes_per_pixel(f.format), f.height);
+    return true;
+  };
+  return publish_with(frame, SlotFill{copy, const_cast<FrameView*>(&frame)}, now_ns);
+}
+
+PublishOutcome Publisher::publish_in_place(const FrameView& frame, SlotFill fill, std::uint64_t now_ns) noexcept {
+  return publish_with(frame, fill, now_ns);
+}
+
+PublishOutcome Publisher::publish_with(const FrameView& frame, SlotFill fill, std::uint64_t now_ns) noexcept {
   RingHeader& h = ring_->header();
   shared(h.offered).fetch_add(1, std::memory_order_relaxed);
   shared(h.heartbeat_ns).store(now_ns, std::memory_order_relaxed);
   const std::uint32_t row_bytes = frame.width * bytes_per_pixel(frame.format);
   if (frame.width != ring_->width() || frame.height != ring_->height() ||
-      frame.format != ring_->format() || frame.pixels == nullptr || row_bytes == 0 ||
-      frame.pitch_bytes < row_bytes) {
+      frame.format != ring_->format() || row_bytes == 0 || fill.fill == nullptr) {
     shared(h.dropped).fetch_add(1, std::memory_order_relaxed);
     return PublishOutcome::dropped_mismatch;
   }
@@ -94,8 +114,10 @@ PublishOutcome Publisher::publish(const FrameView& frame, std::uint64_t now_ns) 
           break;
       }
       sh.seq = 0;  // "being written" until the copy is complete
-      copy_rows(ring_->pixels(slot), ring_->pitch_bytes(), frame.pixels, frame.pitch_bytes,
-                row_bytes, frame.height);
+      if (!fill.fill(fill.context, slot, ring_->pixels(slot), ring_->pitch_bytes())) {
+        shared(h.dropped).fetch_add(1, std::memory_order_relaxed);
+        return PublishOutcome::dropped_fill_failed;  // seq stays 0: the slot holds no frame
+      }
       sh.frame_id = frame.frame_id;
       sh.capture_ns = frame.capture_ns;
       sh.checksum = frame.checksum;

@@ -17,8 +17,13 @@ namespace {
 
 constexpr int kRequiredSeals = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL;
 
-Result<Mapping> map_shared(int fd, std::size_t bytes) {
-  void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+enum class Populate : std::uint8_t { no, yes };
+
+// The creator populates: the pages are allocated and zeroed once, up front,
+// not by page faults in the middle of the first frames.
+Result<Mapping> map_shared(int fd, std::size_t bytes, Populate populate) {
+  const int flags = MAP_SHARED | (populate == Populate::yes ? MAP_POPULATE : 0);
+  void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, flags, fd, 0);
   if (p == MAP_FAILED) {
     return fail_errno(errno, "mapping a frame ring");
   }
@@ -66,7 +71,7 @@ Result<RingMemory> RingMemory::create(const RingSpec& spec) {
   if (::fcntl(fd.get(), F_ADD_SEALS, kRequiredSeals) != 0) {
     return fail_errno(errno, "sealing a frame ring");
   }
-  auto map = map_shared(fd.get(), layout.total_bytes);
+  auto map = map_shared(fd.get(), layout.total_bytes, Populate::yes);
   if (!map) {
     return tl::unexpected(map.error());
   }
@@ -108,7 +113,7 @@ Result<RingMemory> RingMemory::attach(UniqueFd memfd, const AttachExpectation& e
   if (bytes < sizeof(RingHeader)) {
     return fail(Errc::malformed, "received frame ring is only {} bytes", bytes);
   }
-  auto map = map_shared(memfd.get(), bytes);
+  auto map = map_shared(memfd.get(), bytes, Populate::no);
   if (!map) {
     return tl::unexpected(map.error());
   }

@@ -1,4 +1,5 @@
 // The Xvfb source against a real Xvfb and a real X client (xsetroot).
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -8,6 +9,8 @@
 #include <gtest/gtest.h>
 
 #include "pf/agent/source.hpp"
+#include "pf/agent/virtual_display.hpp"
+#include "pf/framering/endpoints.hpp"
 #include "support/proc_stats.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
@@ -128,6 +131,31 @@ TEST_F(XvfbSource, AdmitsOnlyClientsWithItsCookie) {
 
   source->reset();
   EXPECT_FALSE(std::filesystem::exists(xauthority)) << "the cookie file outlived its server";
+}
+
+TEST_F(XvfbSource, ADisplayCapturesStraightIntoTheRing) {
+  auto source = make_xvfb_source({640, 480, 60'000}, kXvfb, tmp_.path());
+  ASSERT_TRUE(source) << source.error().message;
+  const FrameSource& raw = **source;
+  VirtualDisplay display(1, {640, 480, 60'000}, std::move(*source));
+  auto ring = framering::RingMemory::create({1, 3, 640, 480}).value();
+  auto wake = framering::make_wake_fd().value();
+  display.set_channel(framering::RingMemory::attach(UniqueFd(::fcntl(ring.fd(), F_DUPFD_CLOEXEC, 0)), {1, 3, 0}).value(),
+                      UniqueFd(::fcntl(wake.get(), F_DUPFD_CLOEXEC, 0)));
+  paint(raw, "#40c020");
+  framering::Consumer consumer(ring, wake.get());
+  std::vector<std::uint8_t> out(std::size_t{ring.pitch_bytes()} * ring.height());
+  framering::ConsumedFrame got;
+  bool seen = false;
+  for (int i = 0; i < 500 && !seen; ++i) {
+    static_cast<void>(consumer.wait(20ms));
+    if (consumer.try_consume(out, ring.pitch_bytes(), got) == framering::ConsumeOutcome::consumed) {
+      const std::uint8_t* px = out.data() + std::size_t{ring.pitch_bytes()} * 240 + 320 * 4;
+      seen = px[0] == 0x20 && px[1] == 0xc0 && px[2] == 0x40;
+    }
+  }
+  EXPECT_TRUE(seen) << "the drawing never reached the ring";
+  EXPECT_GT(display.in_place_frames(), 0U) << "Xvfb frames were copied, not captured into the ring";
 }
 
 TEST_F(XvfbSource, AMissingServerIsANamedError) {

@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <random>
 #include <thread>
 
@@ -58,6 +59,40 @@ TEST(Endpoints, PublishedFrameArrivesWholeWithItsRecord) {
   EXPECT_EQ(stamp->capture_ns, frame.capture_ns);
   EXPECT_EQ(fx.consume(got), ConsumeOutcome::no_new_frame);  // nothing new
   EXPECT_EQ(fx.ring.header().published, 1U);
+}
+
+TEST(Endpoints, InPlaceFillsAHeldSlotAndAFailedFillPublishesNothing) {
+  Fixture f(64, 32);
+  struct Writer {
+    const RingMemory* ring = nullptr;
+    bool succeed = true;
+    std::uint32_t calls = 0;
+    static bool fill(void* self, std::uint32_t slot, std::uint8_t* pixels, std::uint32_t pitch) {
+      auto& w = *static_cast<Writer*>(self);
+      ++w.calls;
+      EXPECT_EQ(pixels, w.ring->pixels(slot));
+      EXPECT_EQ(pixels, w.ring->pixels(0) + (w.ring->pixels_offset(slot) - w.ring->pixels_offset(0)));
+      std::memset(pixels, 0x5A, std::size_t{pitch} * w.ring->height());
+      return w.succeed;
+    }
+  } writer{&f.ring};
+  const FrameView meta{nullptr, 0, 64, 32, PixelFormat::bgra8, 9, 1234, 0};
+
+  writer.succeed = false;
+  EXPECT_EQ(f.publisher.publish_in_place(meta, SlotFill{&Writer::fill, &writer}, 1), PublishOutcome::dropped_fill_failed);
+  ConsumedFrame got;
+  EXPECT_EQ(f.consume(got), ConsumeOutcome::no_new_frame) << "a failed fill must not be announced";
+
+  writer.succeed = true;
+  EXPECT_EQ(f.publisher.publish_in_place(meta, SlotFill{&Writer::fill, &writer}, 2), PublishOutcome::published);
+  ASSERT_EQ(f.consume(got), ConsumeOutcome::consumed);
+  EXPECT_EQ(got.frame_id, 9U);
+  EXPECT_EQ(f.out[0], 0x5A);
+  EXPECT_EQ(f.out.back(), 0x5A);
+  EXPECT_EQ(writer.calls, 2U);
+  const FrameView wrong{nullptr, 0, 65, 32, PixelFormat::bgra8, 10, 0, 0};
+  EXPECT_EQ(f.publisher.publish_in_place(wrong, SlotFill{&Writer::fill, &writer}, 3), PublishOutcome::dropped_mismatch);
+  EXPECT_EQ(writer.calls, 2U) << "a mismatched frame never reaches the writer";
 }
 
 TEST(Endpoints, BusySkipIsLiveAndNeverWaits) {

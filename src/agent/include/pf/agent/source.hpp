@@ -43,6 +43,23 @@ class FrameSource {
   [[nodiscard]] virtual std::optional<std::uint32_t> x_display() const { return std::nullopt; }
   /// Who apps in this display run as; nullopt = as the agent.
   [[nodiscard]] virtual std::optional<Credentials> app_user() const { return std::nullopt; }
+
+  // Capture straight into ring memory, for sources whose display server can
+  // write into a memfd of ours (MIT-SHM). The producer thread offers each
+  // new ring with use_ring(); when that returns true it asks changed() each
+  // tick and capture_into() a held slot, instead of capture() + a copy.
+
+  /// Adopts a duplicate of the ring memfd (`bytes` long) as the capture
+  /// target; false when this source or this ring's layout cannot.
+  [[nodiscard]] virtual bool use_ring(int /*memfd*/, std::size_t /*bytes*/, std::uint32_t /*pitch_bytes*/) {
+    return false;
+  }
+  /// Whether the screen changed since the last capture (never blocks).
+  [[nodiscard]] virtual bool changed() { return true; }
+  /// Writes the whole screen at `offset` of the adopted ring memfd.
+  [[nodiscard]] virtual Status capture_into(std::size_t /*offset*/) {
+    return fail(Errc::unsupported, "this source cannot capture into ring memory");
+  }
 };
 
 /// The animated test pattern with a stamp (frame id, capture time) and a checksum.

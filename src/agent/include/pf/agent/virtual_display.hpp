@@ -7,7 +7,9 @@
 // run under the display's mutex, so set_mode() never races a capture.
 // An unchanged source frame is not published again, except once a second
 // as a keep-alive. The first-frame guarantee: when a new ring arrives, the
-// last captured frame is published into it at once.
+// last captured frame is published into it at once. Sources that can write
+// into the ring's memory (Xvfb over MIT-SHM) capture straight into a held
+// slot instead, the whole screen into a new ring at once.
 #pragma once
 
 #include <atomic>
@@ -43,6 +45,10 @@ class VirtualDisplay {
   [[nodiscard]] std::vector<std::string> app_environment() const PF_EXCLUDES(mutex_);
   [[nodiscard]] std::optional<Credentials> app_user() const PF_EXCLUDES(mutex_);
   [[nodiscard]] std::uint32_t id() const noexcept { return id_; }
+  /// Frames published by capturing straight into a ring slot (no copy of ours).
+  [[nodiscard]] std::uint64_t in_place_frames() const noexcept {
+    return in_place_frames_.load(std::memory_order_relaxed);
+  }
 
  private:
   struct Channel {
@@ -58,6 +64,8 @@ class VirtualDisplay {
   std::unique_ptr<FrameSource> source_ PF_GUARDED_BY(mutex_);
   std::optional<Channel> pending_ PF_GUARDED_BY(mutex_);
   std::atomic<bool> has_pending_{false};  // wake-up predicate, mirrors pending_
+  bool in_place_ PF_GUARDED_BY(mutex_) = false;  // the source captures straight into the current ring
+  std::atomic<std::uint64_t> in_place_frames_{0};
   std::jthread thread_;                   // last: started after everything it uses exists
 };
 

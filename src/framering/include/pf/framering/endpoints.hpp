@@ -44,6 +44,14 @@ enum class PublishOutcome : std::uint8_t {
   dropped_all_busy,   ///< every slot was held by the consumer
   dropped_mismatch,   ///< the frame's geometry or format is not the ring's
   dropped_error,      ///< a slot lock is unusable
+  dropped_fill_failed,  ///< an in-place writer could not fill the slot
+};
+
+/// Fills a held slot's pixels in place (e.g. an X server writing through
+/// MIT-SHM into the ring's memfd); false when it could not.
+struct SlotFill {
+  bool (*fill)(void* context, std::uint32_t slot, std::uint8_t* pixels, std::uint32_t pitch_bytes) = nullptr;
+  void* context = nullptr;
 };
 [[nodiscard]] std::string_view to_string(PublishOutcome outcome) noexcept;
 
@@ -54,11 +62,16 @@ class Publisher {
 
   /// Never blocks. `now_ns` is CLOCK_MONOTONIC, written as the heartbeat.
   PublishOutcome publish(const FrameView& frame, std::uint64_t now_ns) noexcept;
+  /// The same protocol, but the slot is filled in place by `fill` while it
+  /// is held (`frame.pixels` is not read). Blocks only as long as `fill`.
+  PublishOutcome publish_in_place(const FrameView& frame, SlotFill fill, std::uint64_t now_ns) noexcept;
 
   /// Marks the ring as attached (DriverStatus::opened) for the host to see.
   void report_opened() noexcept;
 
  private:
+  PublishOutcome publish_with(const FrameView& frame, SlotFill fill, std::uint64_t now_ns) noexcept;
+
   const RingMemory* ring_;
   int wake_fd_;
   std::uint32_t next_slot_ = 0;

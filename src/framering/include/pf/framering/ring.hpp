@@ -59,8 +59,10 @@ class RingMemory {
   [[nodiscard]] SlotHeader& slot(std::uint32_t i) const noexcept {
     return reinterpret_cast<SlotHeader*>(map_.data() + kSlotTableOffset)[i];
   }
-  [[nodiscard]] std::uint8_t* pixels(std::uint32_t i) const noexcept {
-    return map_.data() + header().pixels_offset + header().slot_stride_bytes * i;
+  [[nodiscard]] std::uint8_t* pixels(std::uint32_t i) const noexcept { return map_.data() + pixels_offset(i); }
+  /// Where slot i's pixels start in the memfd (for writers that map it themselves).
+  [[nodiscard]] std::size_t pixels_offset(std::uint32_t i) const noexcept {
+    return header().pixels_offset + std::size_t{header().slot_stride_bytes} * i;
   }
   [[nodiscard]] std::uint32_t generation() const noexcept { return generation_; }
   [[nodiscard]] std::uint32_t ring_length() const noexcept { return header().ring_length; }
