@@ -164,18 +164,7 @@ std::string render_apps(const AppCatalog& catalog) {
 }
 
 Result<AppCatalog> load_apps(const std::filesystem::path& file) {
-  auto text = read_small_file(file, kMaxAppsFileBytes);
-  if (!text) {
-    if (text.error().code == Errc::not_found) {
-      return AppCatalog{};
-    }
-    return tl::unexpected(text.error());
-  }
-  auto parsed = parse_apps(*text);
-  if (!parsed) {
-    return fail(parsed.error().code, "{}: {}", file.string(), parsed.error().message);
-  }
-  return parsed;
+  return load_settings_file<AppCatalog>(file, kMaxAppsFileBytes, parse_apps);
 }
 
 Result<std::vector<std::string>> resolve_command(const std::vector<std::string>& command, std::string_view path) {

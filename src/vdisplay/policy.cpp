@@ -169,18 +169,7 @@ std::string render_display_settings(const DisplaySettings& s) {
 }
 
 Result<DisplaySettings> load_display_settings(const std::filesystem::path& file) {
-  auto text = read_small_file(file, kMaxSettingsBytes);
-  if (!text) {
-    if (text.error().code == Errc::not_found) {
-      return DisplaySettings{};
-    }
-    return tl::unexpected(text.error());
-  }
-  auto parsed = parse_display_settings(*text);
-  if (!parsed) {
-    return fail(parsed.error().code, "{}: {}", file.string(), parsed.error().message);
-  }
-  return parsed;
+  return load_settings_file<DisplaySettings>(file, kMaxSettingsBytes, parse_display_settings);
 }
 
 Status save_display_settings(const std::filesystem::path& file, const DisplaySettings& settings) {

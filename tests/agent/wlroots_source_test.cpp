@@ -10,12 +10,15 @@
 #include "pf/agent/source.hpp"
 #include "pf/core/process.hpp"
 #include "support/proc_stats.hpp"
+#include "agent/source_checks.hpp"
 #include "support/temp_dir.hpp"
 
 namespace pf::agent {
 namespace {
 
 using namespace std::chrono_literals;
+using checks::uniform;
+using checks::wait_for_color;
 
 constexpr const char* kSway = "/usr/bin/sway";
 constexpr const char* kSwaybg = "/usr/bin/swaybg";
@@ -44,36 +47,6 @@ class WlrootsSource : public ::testing::Test {
                                                .run_as = source.app_user()});
     EXPECT_TRUE(child) << child.error().message;
     return std::move(*child);
-  }
-
-  // Captures until the centre pixel is (b, g, r); returns the frame.
-  static std::optional<SourceFrame> wait_for_color(FrameSource& source, std::uint8_t b, std::uint8_t g,
-                                                   std::uint8_t r) {
-    for (int i = 0; i < 500; ++i) {
-      auto f = source.capture(static_cast<std::uint64_t>(i), 0);
-      EXPECT_TRUE(f) << f.error().message;
-      if (!f) {
-        return std::nullopt;
-      }
-      const std::uint8_t* px = f->pixels + std::size_t{f->pitch_bytes} * (f->height / 2) + (f->width / 2) * 4;
-      if (px[0] == b && px[1] == g && px[2] == r) {
-        return *f;
-      }
-      std::this_thread::sleep_for(10ms);
-    }
-    return std::nullopt;
-  }
-
-  static bool uniform(const SourceFrame& f, std::uint8_t b, std::uint8_t g, std::uint8_t r) {
-    for (std::uint32_t y = 0; y < f.height; y += 7) {
-      for (std::uint32_t x = 0; x < f.width; x += 5) {
-        const std::uint8_t* px = f.pixels + std::size_t{f.pitch_bytes} * y + std::size_t{x} * 4;
-        if (px[0] != b || px[1] != g || px[2] != r) {
-          return false;
-        }
-      }
-    }
-    return true;
   }
 
   test::TempDir tmp_;

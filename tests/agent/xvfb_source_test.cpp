@@ -13,12 +13,15 @@
 #include "pf/framering/endpoints.hpp"
 #include "support/proc_stats.hpp"
 #include "support/process.hpp"
+#include "agent/source_checks.hpp"
 #include "support/temp_dir.hpp"
 
 namespace pf::agent {
 namespace {
 
 using namespace std::chrono_literals;
+using checks::uniform;
+using checks::wait_for_color;
 
 constexpr const char* kXvfb = "/usr/bin/Xvfb";
 constexpr const char* kXsetroot = "/usr/bin/xsetroot";
@@ -42,36 +45,6 @@ class XvfbSource : public ::testing::Test {
     }
     const auto r = test::run({kXsetroot, "-solid", color}, env, tmp_.path());
     ASSERT_EQ(r.exit.code, 0) << r.output;
-  }
-
-  // Captures until the centre pixel is (b, g, r); returns the frame.
-  std::optional<SourceFrame> wait_for_color(FrameSource& source, std::uint8_t b, std::uint8_t g,
-                                            std::uint8_t r) {
-    for (int i = 0; i < 200; ++i) {
-      auto f = source.capture(static_cast<std::uint64_t>(i), 0);
-      EXPECT_TRUE(f) << f.error().message;
-      if (!f) {
-        return std::nullopt;
-      }
-      const std::uint8_t* px = f->pixels + std::size_t{f->pitch_bytes} * (f->height / 2) + (f->width / 2) * 4;
-      if (px[0] == b && px[1] == g && px[2] == r) {
-        return *f;
-      }
-      std::this_thread::sleep_for(10ms);
-    }
-    return std::nullopt;
-  }
-
-  static bool uniform(const SourceFrame& f, std::uint8_t b, std::uint8_t g, std::uint8_t r) {
-    for (std::uint32_t y = 0; y < f.height; y += 7) {
-      for (std::uint32_t x = 0; x < f.width; x += 5) {
-        const std::uint8_t* px = f.pixels + std::size_t{f.pitch_bytes} * y + std::size_t{x} * 4;
-        if (px[0] != b || px[1] != g || px[2] != r) {
-          return false;
-        }
-      }
-    }
-    return true;
   }
 
   test::TempDir tmp_;

@@ -36,6 +36,25 @@ enum class DirOutcome : std::uint8_t {
 [[nodiscard]] Result<std::string> read_small_file(const std::filesystem::path& file,
                                                   std::size_t max_bytes);
 
+/// Reads and parses a small settings file (`parse`: string_view →
+/// Result<T>); a missing file is T's defaults, and errors name the file.
+template <typename T, typename Parse>
+[[nodiscard]] Result<T> load_settings_file(const std::filesystem::path& file, std::size_t max_bytes,
+                                           Parse&& parse) {
+  auto text = read_small_file(file, max_bytes);
+  if (!text) {
+    if (text.error().code == Errc::not_found) {
+      return T{};
+    }
+    return tl::unexpected(text.error());
+  }
+  Result<T> parsed = parse(std::string_view(*text));
+  if (!parsed) {
+    return fail(parsed.error().code, "{}: {}", file.string(), parsed.error().message);
+  }
+  return parsed;
+}
+
 /// A directory of our own that lives as long as this object: created
 /// fresh (mkdtemp) under `parent` with `mode`, removed with everything in
 /// it on destruction. For runtime state such as sockets and X cookies.
