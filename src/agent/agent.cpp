@@ -5,7 +5,9 @@
 
 #include <csignal>
 
+#include <algorithm>
 #include <array>
+#include <thread>
 #include <variant>
 
 #include "pf/core/log.hpp"
@@ -217,15 +219,17 @@ void Agent::send_app_exit(const RunningApp& app, int wait_status, agentlink::App
 
 std::size_t Agent::report_app_exits() {
   std::size_t n = 0;
-  for (auto it = apps_.begin(); it != apps_.end();) {
-    if (const auto status = it->process.try_reap()) {
-      kLog.info("display {}: app pid {} {}", it->display_id, it->process.pid(), describe_wait_status(*status));
-      it->process.stop(Nanos::zero());  // ends whatever it left running in its group
-      send_app_exit(*it, *status, agentlink::AppEnd::exited);
-      it = apps_.erase(it);
+  for (auto& app : apps_) {
+    if (app.reported) {
+      continue;
+    }
+    if (const auto status = app.process.try_reap()) {
+      // What it started keeps running (launchers fork and exit); its group
+      // ends with the display.
+      kLog.info("display {}: app pid {} {}", app.display_id, app.process.pid(), describe_wait_status(*status));
+      send_app_exit(app, *status, agentlink::AppEnd::exited);
+      app.reported = true;
       ++n;
-    } else {
-      ++it;
     }
   }
   return n;
@@ -233,19 +237,27 @@ std::size_t Agent::report_app_exits() {
 
 void Agent::remove_displays(std::optional<std::uint32_t> display_id) {
   constexpr Nanos kAppGrace = std::chrono::milliseconds(500);
+  const auto ours = [&display_id](const RunningApp& app) { return !display_id || app.display_id == *display_id; };
   for (auto& app : apps_) {
-    if (!display_id || app.display_id == *display_id) {
+    if (ours(app)) {
       app.process.signal(SIGTERM);  // the whole group
     }
   }
+  // One grace period for all of them, then SIGKILL to every group.
+  const TimePoint deadline = steady_clock().now() + kAppGrace;
   for (auto it = apps_.begin(); it != apps_.end();) {
-    if (!display_id || it->display_id == *display_id) {
-      const int status = it->process.stop(kAppGrace);
-      send_app_exit(*it, status, agentlink::AppEnd::display_removed);
-      it = apps_.erase(it);
-    } else {
+    if (!ours(*it)) {
       ++it;
+      continue;
     }
+    while (it->reported && ::kill(-it->process.pid(), 0) == 0 && steady_clock().now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));  // the leader is gone; its group is not ours to wait on
+    }
+    const int status = it->process.stop(std::max(Nanos::zero(), deadline - steady_clock().now()));
+    if (!it->reported) {
+      send_app_exit(*it, status, agentlink::AppEnd::display_removed);
+    }
+    it = apps_.erase(it);
   }
   if (display_id) {
     displays_.erase(*display_id);
@@ -273,7 +285,9 @@ int Agent::run() {
     // The channel and every app's pidfd: an exit is reported at once.
     watch.assign(1, pollfd{channel_.fd(), POLLIN, 0});
     for (const auto& app : apps_) {
-      watch.push_back(pollfd{app.process.pidfd(), POLLIN, 0});
+      if (!app.reported) {  // a reaped leader's pidfd stays readable
+        watch.push_back(pollfd{app.process.pidfd(), POLLIN, 0});
+      }
     }
     const auto slice_ms = std::chrono::ceil<std::chrono::milliseconds>(slice).count();
     if (::poll(watch.data(), watch.size(), static_cast<int>(slice_ms)) > 0 && watch.size() > 1) {

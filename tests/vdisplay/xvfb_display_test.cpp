@@ -163,6 +163,27 @@ TEST_F(XvfbDisplay, RemovingTheDisplayEndsItsAppsWholeProcessGroup) {
   EXPECT_NE(::kill(-group, 0), 0) << "a process of the app's group outlived its display";
 }
 
+TEST_F(XvfbDisplay, ALauncherThatExitsLeavesItsChildRunningUntilTheDisplayGoes) {
+  const auto added = sup_->call(agentlink::AddDisplay{7, 640, 480, 60'000, 0, 0, 0, 0,
+                                                      agentlink::DisplayBackend::xvfb});
+  ASSERT_TRUE(added && added->status == agentlink::ReplyStatus::ok);
+  const pid_t group = launch(added->a, 51, {"/bin/sh", "-c", "sleep 300 & exit 0"});
+  ASSERT_GT(group, 0);
+  const auto exit = wait_exit(51, 10s);
+  ASSERT_TRUE(exit) << "no exit report for the launcher";
+  EXPECT_EQ(exit->how, agentlink::AppEnd::exited);
+  EXPECT_EQ(describe_wait_status(static_cast<int>(exit->wait_status)), "exited with status 0");
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(::kill(-group, 0), 0) << "what the launcher started was ended with it";
+
+  ASSERT_TRUE(sup_->call(agentlink::RemoveDisplay{added->a}));
+  const TimePoint deadline = steady_clock().now() + 5s;
+  while (::kill(-group, 0) == 0 && steady_clock().now() < deadline) {
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_NE(::kill(-group, 0), 0) << "the launcher's child outlived the display";
+}
+
 TEST_F(XvfbDisplay, AnAppThatCannotStartIsRefusedAndNothingIsLeft) {
   const auto added = sup_->call(agentlink::AddDisplay{7, 640, 480, 60'000, 0, 0, 0, 0,
                                                       agentlink::DisplayBackend::xvfb});

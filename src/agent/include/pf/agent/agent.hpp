@@ -8,9 +8,10 @@
 // removed (the host pings about every watchdog/3). When the channel closes,
 // run() returns: the host is gone, and so are its displays.
 // Apps: LaunchApp starts a program into a display as the leader of its own
-// process group; run() reports its exit (AppExited, unsolicited), and a
-// display's removal ends its apps' groups first (reported as
-// display_removed). Apps are killed if the agent dies (PR_SET_PDEATHSIG).
+// process group; run() reports its leader's exit (AppExited, unsolicited)
+// but leaves what it started running (launchers fork and exit), and a
+// display's removal ends its apps' groups first (SIGTERM, 0.5 s, SIGKILL;
+// reported as display_removed for leaders still running). Apps are killed if the agent dies (PR_SET_PDEATHSIG).
 #pragma once
 
 #include <cstdint>
@@ -64,6 +65,7 @@ class Agent {
     std::uint32_t display_id = 0;
     std::uint32_t token = 0;
     ChildProcess process;
+    bool reported = false;  // its leader's exit was reported; its group lives until the display goes
   };
   void reap_on_watchdog(TimePoint now);
   agentlink::Reply launch(const agentlink::LaunchApp& m);
