@@ -1,7 +1,9 @@
 // An Xvfb server per display, captured with MIT-SHM into a memfd shared
 // with the server (no SysV segment that could leak), with damage tracking:
 // an unchanged screen is not copied again. The server admits only holders
-// of its cookie (written to a 0600 file before the server starts). xcb, not Xlib: Xlib exits the
+// of its cookie (written to a 0600 file before the server starts). Its
+// root window is white (-wr): an idle display is never black, so a black
+// frame always means something is wrong (the seed's lost-display symptom). xcb, not Xlib: Xlib exits the
 // process when a server dies, and one dead display must not end the agent.
 #include <fcntl.h>
 #include <poll.h>
@@ -118,7 +120,7 @@ class XvfbSource final : public FrameSource {
     UniqueFd ready_w(p[1]);
     auto server = ChildProcess::spawn(SpawnSpec{
         .argv = {xvfb_, "-displayfd", "3", "-screen", "0",
-                 fmt::format("{}x{}x24", mode.width, mode.height), "-nolisten", "tcp", "-noreset",
+                 fmt::format("{}x{}x24", mode.width, mode.height), "-nolisten", "tcp", "-noreset", "-wr",
                  "-auth", auth_file_.string()},
         .fd_map = {{ready_w.get(), 3}},
         .output = "/dev/null"});

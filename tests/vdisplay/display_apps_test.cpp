@@ -169,7 +169,8 @@ TEST_P(RealDisplays, AgentKilledUnderADisplayAndAnAppLeavesNoOrphans) {
 
 // Connect → disconnect → reconnect with real display servers, mixing quick
 // reconnects (which preempt the lingering display) with waits past the
-// linger. Every cycle starts a new server.
+// linger. Every cycle starts a new server; every first frame arrives
+// within 1 s and is not black (an idle Xvfb is white, an idle sway grey).
 TEST_P(RealDisplays, ReconnectSoakWithRealServersLeavesNothingBehind) {
   start(settings(Millis(30)));
   const int cycles = test::sanitized_build() ? 40 : 200;
@@ -180,6 +181,7 @@ TEST_P(RealDisplays, ReconnectSoakWithRealServersLeavesNothingBehind) {
     ASSERT_TRUE(d) << d.error().message;
     const auto f = first_frame(d->ring, 1s);
     ASSERT_TRUE(f) << "cycle " << i << ": no first frame within 1 s";
+    EXPECT_FALSE(f->all_black) << "cycle " << i << ": an idle display is never black";
     worst = std::max(worst, f->latency);
     svc_->close(d->lease, ReleaseReason::disconnected);
     if (i % 3 == 0) {
