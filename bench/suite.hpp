@@ -45,5 +45,6 @@ struct Suite {
 [[nodiscard]] const Suite& core_suite();
 [[nodiscard]] const Suite& framering_suite();
 [[nodiscard]] const Suite& capture_suite();
+[[nodiscard]] const Suite& convert_suite();
 
 }  // namespace pf::bench

@@ -10,6 +10,12 @@ find_package(OpenSSL 3.0 REQUIRED)    # libssl-dev
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(XCB REQUIRED IMPORTED_TARGET xcb xcb-shm xcb-damage)  # libxcb*-dev
 pkg_check_modules(WAYLAND REQUIRED IMPORTED_TARGET wayland-client)     # libwayland-dev
+# libyuv-dev ships no pkg-config file or CMake package: header and library by name.
+find_path(LIBYUV_INCLUDE_DIR libyuv.h REQUIRED)
+find_library(LIBYUV_LIBRARY yuv REQUIRED)
+add_library(pf_libyuv INTERFACE)
+target_include_directories(pf_libyuv SYSTEM INTERFACE ${LIBYUV_INCLUDE_DIR})
+target_link_libraries(pf_libyuv INTERFACE ${LIBYUV_LIBRARY})
 if(PF_BUILD_APPS OR PF_BUILD_BENCH)
   find_package(CLI11 REQUIRED)        # libcli11-dev
 endif()
