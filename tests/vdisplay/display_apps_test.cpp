@@ -177,12 +177,15 @@ TEST_P(RealDisplays, ReconnectSoakWithRealServersLeavesNothingBehind) {
   const pid_t agent = svc_->agent().agent_pid();
   Nanos worst{};
   auto cycle = [&](int i) {
+    const TimePoint connect = steady_clock().now();  // the client's connect: a server starts now
     const auto d = svc_->open("alice", Mode{320, 240, 60'000});
     ASSERT_TRUE(d) << d.error().message;
     const auto f = first_frame(d->ring, 1s);
-    ASSERT_TRUE(f) << "cycle " << i << ": no first frame within 1 s";
+    ASSERT_TRUE(f) << "cycle " << i << ": no first frame";
+    const Nanos latency = steady_clock().now() - connect;
+    EXPECT_LE(latency, 1s) << "cycle " << i << ": first frame after connecting";
     EXPECT_FALSE(f->all_black) << "cycle " << i << ": an idle display is never black";
-    worst = std::max(worst, f->latency);
+    worst = std::max(worst, latency);
     svc_->close(d->lease, ReleaseReason::disconnected);
     if (i % 3 == 0) {
       std::this_thread::sleep_for(60ms);  // past the linger: the display expires
@@ -207,7 +210,7 @@ TEST_P(RealDisplays, ReconnectSoakWithRealServersLeavesNothingBehind) {
   EXPECT_LE(test::open_fd_count(), host_fds);
   EXPECT_LE(test::open_fd_count(agent), agent_fds);
   RecordProperty("cycles", cycles);
-  RecordProperty("worst_first_frame_ms",
+  RecordProperty("worst_connect_to_first_frame_ms",
                  static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(worst).count()));
   RecordProperty("host_rss_growth_kib", static_cast<int>(test::rss_kib() - host_rss));
   RecordProperty("agent_rss_growth_kib", static_cast<int>(test::rss_kib(agent) - agent_rss));
