@@ -13,9 +13,10 @@
 //       same through our own buffer plus the publisher's copy;
 //       xvfb_in_place_vs_copy_ratio_* = in place ÷ copy path.
 // wlroots: wlroots_capture_p50_ms_*, wlroots_capture_p99_ms_*: from a
-//       client's commit of a new full-screen colour to our capture holding
-//       it (the compositor repaints at its next refresh, so this includes
-//       up to one refresh interval of waiting: it is the latency a user sees).
+//       client's commit of a new full-screen colour (at a random phase of
+//       the refresh) to our capture holding it. The compositor repaints on
+//       its refresh timer, so this includes up to one refresh interval of
+//       waiting: it is the latency a user sees.
 // Both: *_cpu_pct_1080p60 and *_cpu_pct_4k30: CPU of the capturing thread
 //       plus the display server while the screen changes every frame at
 //       that rate, in % of one core.
@@ -29,6 +30,7 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <random>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -284,8 +286,13 @@ void bm_wlroots(benchmark::State& state) {
       return;
     }
     std::vector<double> latency;
+    // Commits at a random phase of the compositor's refresh, as an app's
+    // would be: right after a capture they would all land just past a repaint.
+    std::mt19937 rng(3);
+    std::uniform_int_distribution<int> phase_us(0, 1'000'000 / fps);
     for (int i = 0; i < kWaylandSamples; ++i) {
       const std::uint32_t color = 0x00FFFFFFU & (static_cast<std::uint32_t>(i + 1) * 0x9E3779B1U);
+      std::this_thread::sleep_for(std::chrono::microseconds(phase_us(rng)));
       const double t0 = now_ms(CLOCK_MONOTONIC);
       painter->fill(color);
       const double ms = capture_until(**source, color, t0);
