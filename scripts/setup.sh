@@ -13,8 +13,8 @@ packages=(
   libfmt-dev libspdlog-dev libexpected-dev libcli11-dev nlohmann-json3-dev libssl-dev
   libxcb1-dev libxcb-shm0-dev libxcb-damage0-dev
   libwayland-dev wayland-protocols
-  # media: colour conversion
-  libyuv-dev
+  # media: colour conversion, encoders
+  libyuv-dev libx264-dev
   # display backends pf-vdisplay starts (sway brings swaybg, the Wayland
   # client the tests draw with), and the X client the tests draw with
   xvfb x11-xserver-utils sway

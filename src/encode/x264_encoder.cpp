@@ -1,0 +1,207 @@
+// The x264 backend: zerolatency tuning (no look-ahead, no B-frames, sliced
+// threads, so every frame comes out of its own encode call as one access
+// unit), CBR with a one-frame VBV, an infinite GOP (keyframes only when
+// asked or needed), SPS/PPS in front of every IDR, a large DPB so that
+// reference invalidation has older frames to fall back on.
+#include <stdint.h>  // NOLINT(modernize-deprecated-headers): x264.h needs it first
+
+#include <x264.h>
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "pf/core/log.hpp"
+#include "pf/core/unique.hpp"
+#include "pf/encode/encoder.hpp"
+
+namespace pf::encode {
+namespace {
+
+const log::Logger kLog{"x264"};
+constexpr int kDpbFrames = 16;  // how far back invalidation can fall back
+
+using X264 = Unique<x264_t*, &x264_encoder_close>;
+
+int csp_of(convert::YuvFormat f) {
+  switch (f) {
+    case convert::YuvFormat::nv12: return X264_CSP_NV12;
+    case convert::YuvFormat::i420: return X264_CSP_I420;
+    case convert::YuvFormat::i444: return X264_CSP_I444;
+    case convert::YuvFormat::p010:
+    case convert::YuvFormat::unset: break;
+  }
+  return 0;
+}
+
+class X264Encoder final : public Encoder {
+ public:
+  X264Encoder(X264 handle, x264_param_t param, EncoderConfig config)
+      : x264_(std::move(handle)), param_(param), config_(std::move(config)) {
+    caps_ = EncoderCaps{"x264", Codec::h264, config_.intra_refresh_frames == 0, true, false, true};
+  }
+
+  Result<AccessUnit> submit(const convert::YuvImage& frame, std::int64_t pts, SubmitFlags flags) override {
+    if (frame.width != config_.width || frame.height != config_.height || frame.format != config_.input) {
+      return fail(Errc::invalid_argument, "x264 was opened for {} {}x{}, given {} {}x{}",
+                  convert::to_string(config_.input), config_.width, config_.height, convert::to_string(frame.format),
+                  frame.width, frame.height);
+    }
+    x264_picture_t in;
+    x264_picture_init(&in);
+    in.img.i_csp = csp_of(frame.format);
+    in.img.i_plane = frame.format == convert::YuvFormat::nv12 ? 2 : 3;
+    for (int p = 0; p < in.img.i_plane; ++p) {
+      in.img.plane[p] = frame.planes[static_cast<std::size_t>(p)].data;
+      in.img.i_stride[p] = static_cast<int>(frame.planes[static_cast<std::size_t>(p)].stride_bytes);
+    }
+    in.i_pts = pts;
+    in.i_type = (static_cast<std::uint32_t>(flags) & static_cast<std::uint32_t>(SubmitFlags::force_idr)) != 0
+                    ? X264_TYPE_IDR
+                    : X264_TYPE_AUTO;
+    x264_nal_t* nals = nullptr;
+    int count = 0;
+    x264_picture_t out;
+    const TimePoint t0 = steady_clock().now();
+    const int bytes = x264_encoder_encode(x264_.get(), &nals, &count, &in, &out);
+    const Nanos took = steady_clock().now() - t0;
+    if (bytes < 0) {
+      return fail(Errc::io, "x264 failed to encode frame {}", pts);
+    }
+    if (bytes == 0) {
+      return fail(Errc::unsupported, "x264 held frame {} back; the encoder must run without delay", pts);
+    }
+    // The payloads of one call are contiguous; copy them into our buffer so
+    // the access unit outlives x264's next call as documented.
+    au_.resize(static_cast<std::size_t>(bytes));
+    std::size_t at = 0;
+    for (int i = 0; i < count; ++i) {
+      std::memcpy(au_.data() + at, nals[i].p_payload, static_cast<std::size_t>(nals[i].i_payload));
+      at += static_cast<std::size_t>(nals[i].i_payload);
+    }
+    last_pts_ = pts;
+    return AccessUnit{Bytes(au_.data(), at), out.i_pts, out.b_keyframe != 0, took};
+  }
+
+  bool invalidate(std::int64_t first_pts, std::int64_t last_pts) override {
+    if (!caps_.reference_invalidation || first_pts > last_pts) {
+      return false;
+    }
+    if (last_pts_ - first_pts >= kDpbFrames) {
+      return false;  // nothing older is kept to fall back on
+    }
+    // x264 forgets first_pts and everything after it, and inserts a
+    // keyframe itself when nothing older is left.
+    return x264_encoder_invalidate_reference(x264_.get(), first_pts) == 0;
+  }
+
+  Status reconfigure(const Reconfigure& change) override {
+    x264_param_t p = param_;
+    if (change.fps != 0) {
+      p.i_fps_num = change.fps;
+      p.i_fps_den = 1;
+    }
+    const std::uint32_t fps = p.i_fps_num / std::max<std::uint32_t>(1, p.i_fps_den);
+    if (change.bitrate_kbps != 0) {
+      p.rc.i_bitrate = static_cast<int>(change.bitrate_kbps);
+      p.rc.i_vbv_max_bitrate = static_cast<int>(change.bitrate_kbps);
+    }
+    p.rc.i_vbv_buffer_size = std::max(1, p.rc.i_bitrate / static_cast<int>(std::max<std::uint32_t>(1, fps)));
+    if (x264_encoder_reconfig(x264_.get(), &p) < 0) {
+      return fail(Errc::invalid_argument, "x264 refused {} kb/s at {} fps", p.rc.i_bitrate, fps);
+    }
+    param_ = p;
+    return ok();
+  }
+
+  const EncoderCaps& caps() const noexcept override { return caps_; }
+
+ private:
+  X264 x264_;
+  x264_param_t param_;
+  EncoderConfig config_;
+  EncoderCaps caps_;
+  std::vector<std::uint8_t> au_;  // grows to the largest frame, then stays
+  std::int64_t last_pts_ = 0;
+};
+
+}  // namespace
+
+std::string_view to_string(Codec codec) noexcept {
+  switch (codec) {
+    case Codec::h264: return "H.264";
+    case Codec::hevc: return "HEVC";
+    case Codec::av1: return "AV1";
+    case Codec::unset: break;
+  }
+  return "unset";
+}
+
+Result<std::unique_ptr<Encoder>> make_x264_encoder(const EncoderConfig& config) {
+  if (config.codec != Codec::h264) {
+    return fail(Errc::unsupported, "x264 encodes H.264, not {}", to_string(config.codec));
+  }
+  const int csp = csp_of(config.input);
+  if (csp == 0) {
+    return fail(Errc::unsupported, "x264 here takes 8-bit NV12, I420 or I444, not {}",
+                convert::to_string(config.input));
+  }
+  if (config.width == 0 || config.height == 0 || config.width % 2 != 0 || config.height % 2 != 0 ||
+      config.fps == 0 || config.bitrate_kbps == 0) {
+    return fail(Errc::invalid_argument, "x264 needs an even size, a frame rate and a bitrate (got {}x{} at {} fps, {} kb/s)",
+                config.width, config.height, config.fps, config.bitrate_kbps);
+  }
+  x264_param_t p;
+  if (x264_param_default_preset(&p, config.preset.c_str(), "zerolatency") < 0) {
+    return fail(Errc::invalid_argument, "x264 has no preset '{}'", config.preset);
+  }
+  p.i_csp = csp;
+  p.i_bitdepth = 8;
+  p.i_width = static_cast<int>(config.width);
+  p.i_height = static_cast<int>(config.height);
+  p.i_fps_num = config.fps;
+  p.i_fps_den = 1;
+  p.i_timebase_num = 1;
+  p.i_timebase_den = config.fps;
+  p.i_threads = static_cast<int>(config.threads);  // 0 = auto
+  p.b_sliced_threads = 1;
+  p.i_bframe = 0;
+  p.rc.i_lookahead = 0;
+  p.i_sync_lookahead = 0;
+  p.i_keyint_max = X264_KEYINT_MAX_INFINITE;
+  p.b_repeat_headers = 1;
+  p.b_annexb = 1;
+  p.rc.i_rc_method = X264_RC_ABR;
+  p.rc.i_bitrate = static_cast<int>(config.bitrate_kbps);
+  p.rc.i_vbv_max_bitrate = static_cast<int>(config.bitrate_kbps);
+  p.rc.i_vbv_buffer_size = std::max(1, static_cast<int>(config.bitrate_kbps / config.fps));  // one frame
+  p.b_intra_refresh = config.intra_refresh_frames > 0 ? 1 : 0;
+  if (config.intra_refresh_frames > 0) {
+    p.i_keyint_max = static_cast<int>(config.intra_refresh_frames);
+  } else {
+    p.i_dpb_size = kDpbFrames;
+  }
+  p.vui.b_fullrange = config.color.range == convert::Range::full ? 1 : 0;
+  const auto bt709 = config.color.matrix == convert::Matrix::bt709;
+  p.vui.i_colorprim = bt709 ? 1 : 6;  // BT.709 / SMPTE 170M
+  p.vui.i_transfer = bt709 ? 1 : 6;
+  p.vui.i_colmatrix = bt709 ? 1 : 6;
+  p.i_log_level = X264_LOG_WARNING;
+  const char* profile = csp == X264_CSP_I444 ? "high444" : "high";
+  if (x264_param_apply_profile(&p, profile) < 0) {
+    return fail(Errc::invalid_argument, "x264 cannot apply profile {}", profile);
+  }
+  X264 handle(x264_encoder_open(&p));
+  if (!handle) {
+    return fail(Errc::invalid_argument, "x264 would not open {}x{} at {} fps", config.width, config.height,
+                config.fps);
+  }
+  x264_encoder_parameters(handle.get(), &p);
+  kLog.debug("x264 {} {}x{} {} fps {} kb/s, {} threads", config.preset, config.width, config.height, config.fps,
+             config.bitrate_kbps, p.i_threads);
+  return std::unique_ptr<Encoder>(new X264Encoder(std::move(handle), p, config));
+}
+
+}  // namespace pf::encode
