@@ -22,6 +22,8 @@ if(PF_BUILD_APPS OR PF_BUILD_BENCH)
 endif()
 if(PF_BUILD_TESTS)
   find_package(GTest REQUIRED)        # libgtest-dev, libgmock-dev
+  # The encoder tests decode what they encode with a real decoder.
+  pkg_check_modules(AVCODEC REQUIRED IMPORTED_TARGET libavcodec libavutil)  # libavcodec-dev
   include(GoogleTest)
 endif()
 if(PF_BUILD_BENCH)

@@ -18,8 +18,8 @@ packages=(
   # display backends pf-vdisplay starts (sway brings swaybg, the Wayland
   # client the tests draw with), and the X client the tests draw with
   xvfb x11-xserver-utils sway
-  # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev
+  # tests and benchmarks (libavcodec decodes what the encoder tests encode)
+  libgtest-dev libgmock-dev libbenchmark-dev libavcodec-dev
 )
 
 # The account display servers run as when the host runs as root (sway

@@ -1,0 +1,43 @@
+// A real H.264 decoder (libavcodec) for the encoder tests: access units in,
+// decoded frames out, with the errors the decoder reported.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "pf/core/span_io.hpp"
+
+namespace pf::encode::test {
+
+struct DecodedFrame {
+  std::uint32_t width = 0;
+  std::uint32_t height = 0;
+  std::vector<std::uint8_t> y;     ///< luma, width × height
+  std::vector<std::uint8_t> bgra;  ///< BT.709 limited back to BGRA
+};
+
+class H264Decoder {
+ public:
+  H264Decoder();
+  ~H264Decoder();
+  H264Decoder(const H264Decoder&) = delete;
+  H264Decoder& operator=(const H264Decoder&) = delete;
+
+  /// Decodes one access unit; nullopt when the decoder produced no picture
+  /// or reported an error (counted in errors()).
+  std::optional<DecodedFrame> decode(Bytes access_unit);
+  [[nodiscard]] int errors() const noexcept { return errors_; }
+
+  struct State;
+
+ private:
+  std::unique_ptr<State> s_;
+  int errors_ = 0;
+};
+
+/// PSNR in dB of two luma planes of the same size.
+[[nodiscard]] double psnr(const std::vector<std::uint8_t>& a, const std::vector<std::uint8_t>& b);
+
+}  // namespace pf::encode::test
