@@ -19,6 +19,9 @@
 // codes), carrying the frame's pts, whether it is a keyframe (IDR, with
 // SPS/PPS in front of it), and the time the encode took.
 //
+// Timestamps: pts is the frame's index in the stream, one more per frame
+// (the capture time travels separately, in the packet headers).
+//
 // Loss recovery: invalidate(first, last) tells the encoder the client lost
 // the frames with those pts. true: the next frames reference only older,
 // intact frames (or the backend inserts a keyframe of its own), and the
