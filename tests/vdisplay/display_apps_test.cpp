@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -170,11 +171,16 @@ TEST_P(RealDisplays, AgentKilledUnderADisplayAndAnAppLeavesNoOrphans) {
 // Connect → disconnect → reconnect with real display servers, mixing quick
 // reconnects (which preempt the lingering display) with waits past the
 // linger. Every cycle starts a new server; every first frame arrives
-// within 1 s and is not black (an idle Xvfb is white, an idle sway grey).
+// within 1 s and is not black (an idle Xvfb is white, an idle sway grey),
+// and an app with a child of its own runs in each display until it goes.
 TEST_P(RealDisplays, ReconnectSoakWithRealServersLeavesNothingBehind) {
   start(settings(Millis(30)));
   const int cycles = test::sanitized_build() ? 40 : 200;
   const pid_t agent = svc_->agent().agent_pid();
+  // An app that starts a child of its own runs in every display.
+  auto catalog = parse_apps(R"({"apps": [{"id": "idle", "command": ["/bin/sh", "-c", "sleep 300 & sleep 300"]}]})");
+  ASSERT_TRUE(catalog);
+  std::vector<pid_t> groups;
   Nanos worst{};
   auto cycle = [&](int i) {
     const TimePoint connect = steady_clock().now();  // the client's connect: a server starts now
@@ -186,6 +192,9 @@ TEST_P(RealDisplays, ReconnectSoakWithRealServersLeavesNothingBehind) {
     EXPECT_LE(latency, 1s) << "cycle " << i << ": first frame after connecting";
     EXPECT_FALSE(f->all_black) << "cycle " << i << ": an idle display is never black";
     worst = std::max(worst, latency);
+    const auto app = svc_->launch_app(d->lease, *catalog->find("idle"));
+    ASSERT_TRUE(app) << app.error().message;
+    groups.push_back(app->pid);
     svc_->close(d->lease, ReleaseReason::disconnected);
     if (i % 3 == 0) {
       std::this_thread::sleep_for(60ms);  // past the linger: the display expires
@@ -207,6 +216,15 @@ TEST_P(RealDisplays, ReconnectSoakWithRealServersLeavesNothingBehind) {
   std::this_thread::sleep_for(100ms);  // let the last linger expire
   EXPECT_TRUE(svc_->snapshot().empty());
   EXPECT_EQ(test::child_count(agent, GetParam().server), 0) << "a display server outlived its display";
+  EXPECT_EQ(test::child_count(agent, "sh"), 0) << "an app outlived its display";
+  const TimePoint deadline = steady_clock().now() + 5s;
+  const auto alive = [&groups] {
+    return std::count_if(groups.begin(), groups.end(), [](pid_t g) { return ::kill(-g, 0) == 0; });
+  };
+  while (alive() > 0 && steady_clock().now() < deadline) {
+    std::this_thread::sleep_for(10ms);  // killed grandchildren are reaped by init
+  }
+  EXPECT_EQ(alive(), 0) << "processes of an app's group outlived its display";
   EXPECT_LE(test::open_fd_count(), host_fds);
   EXPECT_LE(test::open_fd_count(agent), agent_fds);
   RecordProperty("cycles", cycles);
