@@ -8,6 +8,7 @@
 #include <x264.h>
 
 #include <algorithm>
+#include <optional>
 #include <cstring>
 #include <vector>
 
@@ -30,17 +31,36 @@ int csp_of(convert::YuvFormat f) {
     case convert::YuvFormat::nv12: return X264_CSP_NV12;
     case convert::YuvFormat::i420: return X264_CSP_I420;
     case convert::YuvFormat::i444: return X264_CSP_I444;
-    case convert::YuvFormat::p010:
+    case convert::YuvFormat::p010: return X264_CSP_NV12 | X264_CSP_HIGH_DEPTH;
     case convert::YuvFormat::unset: break;
   }
   return 0;
 }
 
+// x264 takes 10-bit samples in the low bits of 16-bit words; P010 has them
+// in the high bits. One shift per sample into a staging frame of ours.
+void p010_to_low_bits(const convert::YuvImage& in, const convert::YuvImage& out) {
+  for (std::size_t p = 0; p < 2; ++p) {
+    const std::uint32_t rows = p == 0 ? in.height : (in.height + 1) / 2;
+    const std::uint32_t samples = p == 0 ? in.width : (in.width + 1) / 2 * 2;
+    for (std::uint32_t y = 0; y < rows; ++y) {
+      const auto* src = in.planes[p].data + std::size_t{in.planes[p].stride_bytes} * y;
+      auto* dst = out.planes[p].data + std::size_t{out.planes[p].stride_bytes} * y;
+      for (std::uint32_t x = 0; x < samples; ++x) {
+        std::uint16_t v;
+        std::memcpy(&v, src + std::size_t{x} * 2, 2);
+        v = static_cast<std::uint16_t>(v >> 6);
+        std::memcpy(dst + std::size_t{x} * 2, &v, 2);
+      }
+    }
+  }
+}
+
 class X264Encoder final : public Encoder {
  public:
-  X264Encoder(X264 handle, x264_param_t param, EncoderConfig config)
-      : x264_(std::move(handle)), param_(param), config_(std::move(config)) {
-    caps_ = EncoderCaps{"x264", Codec::h264, config_.intra_refresh_frames == 0, true, false, true};
+  X264Encoder(X264 handle, x264_param_t param, EncoderConfig config, std::optional<convert::YuvFrame> staging)
+      : x264_(std::move(handle)), param_(param), config_(std::move(config)), staging_(std::move(staging)) {
+    caps_ = EncoderCaps{"x264", Codec::h264, config_.intra_refresh_frames == 0, true, true, true};
   }
 
   Result<AccessUnit> submit(const convert::YuvImage& frame, std::int64_t pts, SubmitFlags flags) override {
@@ -49,13 +69,19 @@ class X264Encoder final : public Encoder {
                   convert::to_string(config_.input), config_.width, config_.height, convert::to_string(frame.format),
                   frame.width, frame.height);
     }
+    const TimePoint t0 = steady_clock().now();
+    const convert::YuvImage* source = &frame;
+    if (staging_) {
+      p010_to_low_bits(frame, staging_->view());
+      source = &staging_->view();
+    }
     x264_picture_t in;
     x264_picture_init(&in);
     in.img.i_csp = csp_of(frame.format);
-    in.img.i_plane = frame.format == convert::YuvFormat::nv12 ? 2 : 3;
+    in.img.i_plane = frame.format == convert::YuvFormat::nv12 || frame.format == convert::YuvFormat::p010 ? 2 : 3;
     for (int p = 0; p < in.img.i_plane; ++p) {
-      in.img.plane[p] = frame.planes[static_cast<std::size_t>(p)].data;
-      in.img.i_stride[p] = static_cast<int>(frame.planes[static_cast<std::size_t>(p)].stride_bytes);
+      in.img.plane[p] = source->planes[static_cast<std::size_t>(p)].data;
+      in.img.i_stride[p] = static_cast<int>(source->planes[static_cast<std::size_t>(p)].stride_bytes);
     }
     in.i_pts = pts;
     in.i_type = (static_cast<std::uint32_t>(flags) & static_cast<std::uint32_t>(SubmitFlags::force_idr)) != 0
@@ -64,7 +90,6 @@ class X264Encoder final : public Encoder {
     x264_nal_t* nals = nullptr;
     int count = 0;
     x264_picture_t out;
-    const TimePoint t0 = steady_clock().now();
     const int bytes = x264_encoder_encode(x264_.get(), &nals, &count, &in, &out);
     const Nanos took = steady_clock().now() - t0;
     if (bytes < 0) {
@@ -123,6 +148,7 @@ class X264Encoder final : public Encoder {
   x264_param_t param_;
   EncoderConfig config_;
   EncoderCaps caps_;
+  std::optional<convert::YuvFrame> staging_;  // 10-bit input, low-aligned for x264
   std::vector<std::uint8_t> au_;  // grows to the largest frame, then stays
   std::int64_t last_pts_ = 0;
 };
@@ -145,8 +171,7 @@ Result<std::unique_ptr<Encoder>> make_x264_encoder(const EncoderConfig& config) 
   }
   const int csp = csp_of(config.input);
   if (csp == 0) {
-    return fail(Errc::unsupported, "x264 here takes 8-bit NV12, I420 or I444, not {}",
-                convert::to_string(config.input));
+    return fail(Errc::unsupported, "x264 takes NV12, I420, I444 or P010, not {}", convert::to_string(config.input));
   }
   if (config.width == 0 || config.height == 0 || config.width % 2 != 0 || config.height % 2 != 0 ||
       config.fps == 0 || config.bitrate_kbps == 0) {
@@ -157,8 +182,9 @@ Result<std::unique_ptr<Encoder>> make_x264_encoder(const EncoderConfig& config) 
   if (x264_param_default_preset(&p, config.preset.c_str(), "zerolatency") < 0) {
     return fail(Errc::invalid_argument, "x264 has no preset '{}'", config.preset);
   }
+  const bool ten_bit = config.input == convert::YuvFormat::p010;
   p.i_csp = csp;
-  p.i_bitdepth = 8;
+  p.i_bitdepth = ten_bit ? 10 : 8;
   p.i_width = static_cast<int>(config.width);
   p.i_height = static_cast<int>(config.height);
   p.i_fps_num = config.fps;
@@ -184,12 +210,22 @@ Result<std::unique_ptr<Encoder>> make_x264_encoder(const EncoderConfig& config) 
     p.i_dpb_size = kDpbFrames;
   }
   p.vui.b_fullrange = config.color.range == convert::Range::full ? 1 : 0;
-  const auto bt709 = config.color.matrix == convert::Matrix::bt709;
-  p.vui.i_colorprim = bt709 ? 1 : 6;  // BT.709 / SMPTE 170M
-  p.vui.i_transfer = bt709 ? 1 : 6;
-  p.vui.i_colmatrix = bt709 ? 1 : 6;
+  switch (config.color.matrix) {  // H.273 code points
+    case convert::Matrix::bt2020:  // HDR: BT.2020 primaries and matrix, PQ transfer
+      p.vui.i_colorprim = 9;
+      p.vui.i_transfer = 16;
+      p.vui.i_colmatrix = 9;
+      break;
+    case convert::Matrix::bt601:
+      p.vui.i_colorprim = p.vui.i_transfer = p.vui.i_colmatrix = 6;
+      break;
+    case convert::Matrix::bt709:
+    case convert::Matrix::unset:
+      p.vui.i_colorprim = p.vui.i_transfer = p.vui.i_colmatrix = 1;
+      break;
+  }
   p.i_log_level = X264_LOG_WARNING;
-  const char* profile = csp == X264_CSP_I444 ? "high444" : "high";
+  const char* profile = csp == X264_CSP_I444 ? "high444" : ten_bit ? "high10" : "high";
   if (x264_param_apply_profile(&p, profile) < 0) {
     return fail(Errc::invalid_argument, "x264 cannot apply profile {}", profile);
   }
@@ -201,7 +237,15 @@ Result<std::unique_ptr<Encoder>> make_x264_encoder(const EncoderConfig& config) 
   x264_encoder_parameters(handle.get(), &p);
   kLog.debug("x264 {} {}x{} {} fps {} kb/s, {} threads", config.preset, config.width, config.height, config.fps,
              config.bitrate_kbps, p.i_threads);
-  return std::unique_ptr<Encoder>(new X264Encoder(std::move(handle), p, config));
+  std::optional<convert::YuvFrame> staging;
+  if (ten_bit) {
+    auto frame = convert::YuvFrame::allocate(convert::YuvFormat::p010, config.width, config.height);
+    if (!frame) {
+      return tl::unexpected(frame.error());
+    }
+    staging = std::move(*frame);
+  }
+  return std::unique_ptr<Encoder>(new X264Encoder(std::move(handle), p, config, std::move(staging)));
 }
 
 }  // namespace pf::encode

@@ -49,7 +49,21 @@ std::optional<DecodedFrame> H264Decoder::decode(Bytes au) {
   }
   const auto w = static_cast<std::uint32_t>(s_->frame->width);
   const auto h = static_cast<std::uint32_t>(s_->frame->height);
-  DecodedFrame out{w, h, std::vector<std::uint8_t>(std::size_t{w} * h), std::vector<std::uint8_t>(std::size_t{w} * h * 4)};
+  DecodedFrame out;
+  out.width = w;
+  out.height = h;
+  if (s_->frame->format == AV_PIX_FMT_YUV420P10LE) {
+    out.bit_depth = 10;
+    out.y10.resize(std::size_t{w} * h);
+    for (std::uint32_t row = 0; row < h; ++row) {
+      std::memcpy(out.y10.data() + std::size_t{row} * w,
+                  s_->frame->data[0] + std::size_t{row} * static_cast<std::size_t>(s_->frame->linesize[0]), w * 2);
+    }
+    av_frame_unref(s_->frame);
+    return out;
+  }
+  out.y.resize(std::size_t{w} * h);
+  out.bgra.resize(std::size_t{w} * h * 4);
   for (std::uint32_t row = 0; row < h; ++row) {
     std::memcpy(out.y.data() + std::size_t{row} * w, s_->frame->data[0] + std::size_t{row} * static_cast<std::size_t>(s_->frame->linesize[0]), w);
   }
@@ -60,14 +74,24 @@ std::optional<DecodedFrame> H264Decoder::decode(Bytes au) {
   return out;
 }
 
-double psnr(const std::vector<std::uint8_t>& a, const std::vector<std::uint8_t>& b) {
+namespace {
+
+template <typename T>
+double psnr_of(const std::vector<T>& a, const std::vector<T>& b, double peak) {
   double se = 0;
   for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i) {
     const double d = static_cast<double>(a[i]) - static_cast<double>(b[i]);
     se += d * d;
   }
   const double mse = se / static_cast<double>(std::max<std::size_t>(1, a.size()));
-  return mse == 0 ? 99.0 : 10.0 * std::log10(255.0 * 255.0 / mse);
+  return mse == 0 ? 99.0 : 10.0 * std::log10(peak * peak / mse);
+}
+
+}  // namespace
+
+double psnr(const std::vector<std::uint8_t>& a, const std::vector<std::uint8_t>& b) { return psnr_of(a, b, 255.0); }
+double psnr10(const std::vector<std::uint16_t>& a, const std::vector<std::uint16_t>& b) {
+  return psnr_of(a, b, 1023.0);
 }
 
 }  // namespace pf::encode::test

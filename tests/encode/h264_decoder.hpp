@@ -14,8 +14,10 @@ namespace pf::encode::test {
 struct DecodedFrame {
   std::uint32_t width = 0;
   std::uint32_t height = 0;
-  std::vector<std::uint8_t> y;     ///< luma, width × height
-  std::vector<std::uint8_t> bgra;  ///< BT.709 limited back to BGRA
+  int bit_depth = 8;
+  std::vector<std::uint8_t> y;     ///< 8-bit luma, width × height
+  std::vector<std::uint16_t> y10;  ///< 10-bit luma (10-bit streams only)
+  std::vector<std::uint8_t> bgra;  ///< BT.709 limited back to BGRA (8-bit streams only)
 };
 
 class H264Decoder {
@@ -37,7 +39,8 @@ class H264Decoder {
   int errors_ = 0;
 };
 
-/// PSNR in dB of two luma planes of the same size.
+/// PSNR in dB of two luma planes of the same size, for samples up to `peak`.
 [[nodiscard]] double psnr(const std::vector<std::uint8_t>& a, const std::vector<std::uint8_t>& b);
+[[nodiscard]] double psnr10(const std::vector<std::uint16_t>& a, const std::vector<std::uint16_t>& b);
 
 }  // namespace pf::encode::test

@@ -81,6 +81,52 @@ TEST(X264RoundTrip, SyntheticDesktopAt1080pAnd20MbpsDecodesCleanWithEveryFrameId
   RecordProperty("mean_psnr_db_x100", static_cast<int>(sum / frames * 100));
 }
 
+// HDR: 10-bit BT.2020 input through P010 to High 10 and back.
+TEST(X264RoundTrip, TenBitFramesDecodeAsTenBit) {
+  constexpr std::uint32_t kW = 640;
+  constexpr std::uint32_t kH = 360;
+  EncoderConfig c = config(kW, kH, 8000);
+  c.input = convert::YuvFormat::p010;
+  c.color = {convert::Matrix::bt2020, convert::Range::limited};
+  auto enc = make_x264_encoder(c);
+  ASSERT_TRUE(enc) << enc.error().message;
+  EXPECT_TRUE((*enc)->caps().ten_bit);
+  std::vector<std::uint8_t> bgra(std::size_t{kW} * kH * 4);
+  std::vector<std::uint8_t> x2rgb10(bgra.size());
+  auto p010 = convert::YuvFrame::allocate(convert::YuvFormat::p010, kW, kH).value();
+  test::H264Decoder decoder;
+  double worst = 99;
+  for (int i = 0; i < 30; ++i) {
+    synth::render_bgra(bgra.data(), kW * 4, kW, kH, synth::Stamp{static_cast<std::uint64_t>(i), 0});
+    for (std::size_t px = 0; px < std::size_t{kW} * kH; ++px) {  // 8 → 10 bits per channel, with a gradient
+      const auto ch = [&](int k) {
+        return (std::uint32_t{bgra[px * 4 + static_cast<std::size_t>(k)]} << 2) | static_cast<std::uint32_t>(px & 3);
+      };
+      const std::uint32_t word = ch(2) << 20 | ch(1) << 10 | ch(0);
+      std::memcpy(x2rgb10.data() + px * 4, &word, 4);
+    }
+    ASSERT_TRUE(convert::convert({x2rgb10.data(), kW * 4, kW, kH, convert::PixelLayout::x2rgb10}, p010.view(),
+                                 c.color));
+    auto au = (*enc)->submit(p010.view(), i);
+    ASSERT_TRUE(au) << au.error().message;
+    const auto decoded = decoder.decode(au->data);
+    ASSERT_TRUE(decoded);
+    ASSERT_EQ(decoded->bit_depth, 10) << "a High 10 stream";
+    std::vector<std::uint16_t> input(std::size_t{kW} * kH);
+    for (std::uint32_t y = 0; y < kH; ++y) {
+      for (std::uint32_t x = 0; x < kW; ++x) {
+        std::uint16_t v;
+        std::memcpy(&v, p010.view().planes[0].data + std::size_t{p010.view().planes[0].stride_bytes} * y + x * 2, 2);
+        input[std::size_t{y} * kW + x] = static_cast<std::uint16_t>(v >> 6);
+      }
+    }
+    worst = std::min(worst, test::psnr10(input, decoded->y10));
+  }
+  EXPECT_EQ(decoder.errors(), 0);
+  EXPECT_GE(worst, 35.0);
+  RecordProperty("min_psnr10_db_x100", static_cast<int>(worst * 100));
+}
+
 // Frames lost on the way: with invalidation the decoder goes on without an
 // IDR; when invalidation cannot help, a forced IDR restores the picture.
 TEST(X264RoundTrip, LostFramesRecoverByInvalidationOrByAForcedIdr) {

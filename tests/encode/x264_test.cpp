@@ -138,9 +138,9 @@ TEST(X264, BadSettingsAndFramesAreClearErrors) {
   EncoderConfig preset = small();
   preset.preset = "ludicrous";
   EXPECT_EQ(make_x264_encoder(preset).error().message, "x264 has no preset 'ludicrous'");
-  EncoderConfig p010 = small();
-  p010.input = convert::YuvFormat::p010;
-  EXPECT_EQ(make_x264_encoder(p010).error().code, Errc::unsupported);
+  EncoderConfig none = small();
+  none.input = convert::YuvFormat::unset;
+  EXPECT_EQ(make_x264_encoder(none).error().code, Errc::unsupported);
   auto enc = make_x264_encoder(small());
   ASSERT_TRUE(enc);
   auto other = convert::YuvFrame::allocate(convert::YuvFormat::nv12, 640, 480).value();

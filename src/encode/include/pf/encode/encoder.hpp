@@ -96,7 +96,7 @@ class Encoder {
   [[nodiscard]] virtual const EncoderCaps& caps() const noexcept = 0;
 };
 
-/// The x264 backend (H.264; 8-bit NV12, I420, I444).
+/// The x264 backend (H.264; 8-bit NV12, I420, I444; 10-bit from P010).
 [[nodiscard]] Result<std::unique_ptr<Encoder>> make_x264_encoder(const EncoderConfig& config);
 
 }  // namespace pf::encode
