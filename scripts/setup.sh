@@ -14,7 +14,7 @@ packages=(
   libxcb1-dev libxcb-shm0-dev libxcb-damage0-dev
   libwayland-dev wayland-protocols
   # media: colour conversion, encoders
-  libyuv-dev libx264-dev
+  libyuv-dev libx264-dev libx265-dev
   # display backends pf-vdisplay starts (sway brings swaybg, the Wayland
   # client the tests draw with), and the X client the tests draw with
   xvfb x11-xserver-utils sway

@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-#include "encode/h264_decoder.hpp"
+#include "encode/video_decoder.hpp"
 #include "pf/convert/convert.hpp"
 #include "pf/encode/encoder.hpp"
 #include "pf/synth/synthetic.hpp"
@@ -61,7 +61,7 @@ TEST(X264RoundTrip, SyntheticDesktopAt1080pAnd20MbpsDecodesCleanWithEveryFrameId
   auto enc = make_x264_encoder(config(1920, 1080, 20'000));
   ASSERT_TRUE(enc) << enc.error().message;
   Source source(1920, 1080);
-  test::H264Decoder decoder;
+  test::VideoDecoder decoder;
   double worst = 99;
   double sum = 0;
   for (int i = 0; i < frames; ++i) {
@@ -94,7 +94,7 @@ TEST(X264RoundTrip, TenBitFramesDecodeAsTenBit) {
   std::vector<std::uint8_t> bgra(std::size_t{kW} * kH * 4);
   std::vector<std::uint8_t> x2rgb10(bgra.size());
   auto p010 = convert::YuvFrame::allocate(convert::YuvFormat::p010, kW, kH).value();
-  test::H264Decoder decoder;
+  test::VideoDecoder decoder;
   double worst = 99;
   for (int i = 0; i < 30; ++i) {
     synth::render_bgra(bgra.data(), kW * 4, kW, kH, synth::Stamp{static_cast<std::uint64_t>(i), 0});
@@ -133,7 +133,7 @@ TEST(X264RoundTrip, LostFramesRecoverByInvalidationOrByAForcedIdr) {
   auto enc = make_x264_encoder(config(640, 360, 4000));
   ASSERT_TRUE(enc);
   Source source(640, 360);
-  test::H264Decoder decoder;
+  test::VideoDecoder decoder;
   std::int64_t pts = 0;
   const auto send = [&](bool deliver, SubmitFlags flags = SubmitFlags::none) -> std::optional<AccessUnit> {
     const auto id = static_cast<std::uint64_t>(pts) + 1;

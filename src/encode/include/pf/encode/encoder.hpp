@@ -99,4 +99,7 @@ class Encoder {
 /// The x264 backend (H.264; 8-bit NV12, I420, I444; 10-bit from P010).
 [[nodiscard]] Result<std::unique_ptr<Encoder>> make_x264_encoder(const EncoderConfig& config);
 
+/// The x265 backend (HEVC; 8-bit I420, I444). No reference invalidation.
+[[nodiscard]] Result<std::unique_ptr<Encoder>> make_x265_encoder(const EncoderConfig& config);
+
 }  // namespace pf::encode

@@ -1,5 +1,5 @@
-// A real H.264 decoder (libavcodec) for the encoder tests: access units in,
-// decoded frames out, with the errors the decoder reported.
+// A real decoder (libavcodec, H.264 or HEVC) for the encoder tests: access
+// units in, decoded frames out, with the errors the decoder reported.
 #pragma once
 
 #include <cstdint>
@@ -20,12 +20,13 @@ struct DecodedFrame {
   std::vector<std::uint8_t> bgra;  ///< BT.709 limited back to BGRA (8-bit streams only)
 };
 
-class H264Decoder {
+class VideoDecoder {
  public:
-  H264Decoder();
-  ~H264Decoder();
-  H264Decoder(const H264Decoder&) = delete;
-  H264Decoder& operator=(const H264Decoder&) = delete;
+  enum class Codec : std::uint8_t { h264, hevc };
+  explicit VideoDecoder(Codec codec = Codec::h264);
+  ~VideoDecoder();
+  VideoDecoder(const VideoDecoder&) = delete;
+  VideoDecoder& operator=(const VideoDecoder&) = delete;
 
   /// Decodes one access unit; nullopt when the decoder produced no picture
   /// or reported an error (counted in errors()).

@@ -1,4 +1,4 @@
-#include "encode/h264_decoder.hpp"
+#include "encode/video_decoder.hpp"
 
 #include <cmath>
 #include <cstring>
@@ -11,7 +11,7 @@ extern "C" {
 
 namespace pf::encode::test {
 
-struct H264Decoder::State {
+struct VideoDecoder::State {
   AVCodecContext* ctx = nullptr;
   AVPacket* packet = nullptr;
   AVFrame* frame = nullptr;
@@ -22,8 +22,8 @@ struct H264Decoder::State {
   }
 };
 
-H264Decoder::H264Decoder() : s_(std::make_unique<State>()) {
-  const AVCodec* codec = avcodec_find_decoder(AV_CODEC_ID_H264);
+VideoDecoder::VideoDecoder(Codec which) : s_(std::make_unique<State>()) {
+  const AVCodec* codec = avcodec_find_decoder(which == Codec::hevc ? AV_CODEC_ID_HEVC : AV_CODEC_ID_H264);
   s_->ctx = avcodec_alloc_context3(codec);
   s_->ctx->thread_count = 1;  // a picture out for every access unit in
   s_->ctx->flags |= AV_CODEC_FLAG_LOW_DELAY;
@@ -32,9 +32,9 @@ H264Decoder::H264Decoder() : s_(std::make_unique<State>()) {
   s_->frame = av_frame_alloc();
 }
 
-H264Decoder::~H264Decoder() = default;
+VideoDecoder::~VideoDecoder() = default;
 
-std::optional<DecodedFrame> H264Decoder::decode(Bytes au) {
+std::optional<DecodedFrame> VideoDecoder::decode(Bytes au) {
   s_->packet->data = const_cast<std::uint8_t*>(au.data());
   s_->packet->size = static_cast<int>(au.size());
   if (avcodec_send_packet(s_->ctx, s_->packet) < 0) {
