@@ -16,6 +16,7 @@
 
 #include "pf/core/log.hpp"
 #include "pf/core/unique.hpp"
+#include "checks.hpp"
 #include "pf/encode/encoder.hpp"
 
 namespace pf::encode {
@@ -64,10 +65,8 @@ class X264Encoder final : public Encoder {
   }
 
   Result<AccessUnit> submit(const convert::YuvImage& frame, std::int64_t pts, SubmitFlags flags) override {
-    if (frame.width != config_.width || frame.height != config_.height || frame.format != config_.input) {
-      return fail(Errc::invalid_argument, "x264 was opened for {} {}x{}, given {} {}x{}",
-                  convert::to_string(config_.input), config_.width, config_.height, convert::to_string(frame.format),
-                  frame.width, frame.height);
+    if (auto st = detail::check_frame(frame, config_, "x264"); !st) {
+      return tl::unexpected(st.error());
     }
     const TimePoint t0 = steady_clock().now();
     const convert::YuvImage* source = &frame;
@@ -173,10 +172,8 @@ Result<std::unique_ptr<Encoder>> make_x264_encoder(const EncoderConfig& config) 
   if (csp == 0) {
     return fail(Errc::unsupported, "x264 takes NV12, I420, I444 or P010, not {}", convert::to_string(config.input));
   }
-  if (config.width == 0 || config.height == 0 || config.width % 2 != 0 || config.height % 2 != 0 ||
-      config.fps == 0 || config.bitrate_kbps == 0) {
-    return fail(Errc::invalid_argument, "x264 needs an even size, a frame rate and a bitrate (got {}x{} at {} fps, {} kb/s)",
-                config.width, config.height, config.fps, config.bitrate_kbps);
+  if (auto st = detail::check_config(config, "x264"); !st) {
+    return tl::unexpected(st.error());
   }
   x264_param_t p;
   if (x264_param_default_preset(&p, config.preset.c_str(), "zerolatency") < 0) {

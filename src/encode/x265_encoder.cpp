@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "pf/core/unique.hpp"
+#include "checks.hpp"
 #include "pf/encode/encoder.hpp"
 
 namespace pf::encode {
@@ -46,10 +47,8 @@ class X265Encoder final : public Encoder {
   }
 
   Result<AccessUnit> submit(const convert::YuvImage& frame, std::int64_t pts, SubmitFlags flags) override {
-    if (frame.width != config_.width || frame.height != config_.height || frame.format != config_.input) {
-      return fail(Errc::invalid_argument, "x265 was opened for {} {}x{}, given {} {}x{}",
-                  convert::to_string(config_.input), config_.width, config_.height, convert::to_string(frame.format),
-                  frame.width, frame.height);
+    if (auto st = detail::check_frame(frame, config_, "x265"); !st) {
+      return tl::unexpected(st.error());
     }
     x265_picture in;
     x265_picture_init(param_.get(), &in);
@@ -126,11 +125,8 @@ Result<std::unique_ptr<Encoder>> make_x265_encoder(const EncoderConfig& config) 
   if (csp < 0) {
     return fail(Errc::unsupported, "x265 takes planar I420 or I444, not {}", convert::to_string(config.input));
   }
-  if (config.width == 0 || config.height == 0 || config.width % 2 != 0 || config.height % 2 != 0 ||
-      config.fps == 0 || config.bitrate_kbps == 0) {
-    return fail(Errc::invalid_argument,
-                "x265 needs an even size, a frame rate and a bitrate (got {}x{} at {} fps, {} kb/s)", config.width,
-                config.height, config.fps, config.bitrate_kbps);
+  if (auto st = detail::check_config(config, "x265"); !st) {
+    return tl::unexpected(st.error());
   }
   X265Param p(x265_param_alloc());
   if (!p) {
