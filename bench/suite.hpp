@@ -46,6 +46,7 @@ struct Suite {
 [[nodiscard]] const Suite& framering_suite();
 [[nodiscard]] const Suite& capture_suite();
 [[nodiscard]] const Suite& convert_suite();
+[[nodiscard]] const Suite& convert_gpu_suite();
 [[nodiscard]] const Suite& encode_suite();
 
 }  // namespace pf::bench

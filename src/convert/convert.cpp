@@ -7,27 +7,10 @@
 #include <libyuv/convert_from_argb.h>
 #include <libyuv/planar_functions.h>
 
-namespace pf::convert {
+#include "detail.hpp"
+
+namespace pf::convert::detail {
 namespace {
-
-// GCC builds the hot loops twice, for AVX2 and for any x86-64, and picks
-// one when the program loads; the loops are written to vectorise.
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define PF_VECTOR_CLONES [[gnu::target_clones("avx2", "default")]]
-#else
-#define PF_VECTOR_CLONES
-#endif
-
-constexpr int kShift = 16;  // Q16 coefficients
-
-// The matrix and range as Q16 integers for one bit depth.
-struct Coefficients {
-  std::int32_t yr, yg, yb, y_offset;  // y = (yr R + yg G + yb B) >> 16 + y_offset
-  std::int32_t ur, ug, ub;            // u = (ur R + ug G + ub B) >> 16 + mid
-  std::int32_t vr, vg, vb;
-  std::int32_t mid;
-  std::int32_t max;
-};
 
 struct Weights {
   double kr;
@@ -46,7 +29,9 @@ Weights weights_of(Matrix m) {
 
 std::int32_t q16(double v) { return static_cast<std::int32_t>(std::lround(v * (1 << kShift))); }
 
-Coefficients coefficients(ColorSpec spec, int bits) {
+}  // namespace
+
+Coefficients coefficients(const ColorSpec& spec, int bits) {
   const Weights w = weights_of(spec.matrix);
   const double kg = 1.0 - w.kr - w.kb;
   const double max = (1 << bits) - 1;
@@ -69,6 +54,73 @@ Coefficients coefficients(ColorSpec spec, int bits) {
                       1 << (bits - 1),
                       (1 << bits) - 1};
 }
+
+Status check(const SourceImage& in, const YuvImage& out, ColorSpec spec) {
+  if (in.pixels == nullptr || in.width == 0 || in.height == 0) {
+    return fail(Errc::invalid_argument, "empty source image");
+  }
+  if (in.width > 16384 || in.height > 16384) {
+    return fail(Errc::invalid_argument, "{}x{} is larger than 16384x16384", in.width, in.height);
+  }
+  if (in.width != out.width || in.height != out.height) {
+    return fail(Errc::invalid_argument, "source is {}x{}, destination {}x{}", in.width, in.height, out.width,
+                out.height);
+  }
+  if (in.pitch_bytes < in.width * 4) {
+    return fail(Errc::invalid_argument, "source pitch {} is shorter than a row ({} bytes)", in.pitch_bytes,
+                in.width * 4);
+  }
+  const bool ten_in = in.layout == PixelLayout::x2rgb10;
+  if (in.layout == PixelLayout::unset) {
+    return fail(Errc::invalid_argument, "source layout not set");
+  }
+  if (out.format == YuvFormat::p010) {
+    if (!ten_in) {
+      return fail(Errc::unsupported, "P010 is made from 10-bit input (X2RGB10), not 8-bit");
+    }
+    if (spec.matrix != Matrix::bt2020) {
+      return fail(Errc::unsupported, "P010 is HDR: use the BT.2020 matrix, not {}", to_string(spec.matrix));
+    }
+  } else if (ten_in) {
+    return fail(Errc::unsupported, "10-bit input converts to P010 only, not {}", to_string(out.format));
+  }
+  if (out.format == YuvFormat::unset || spec.matrix == Matrix::unset || spec.range == Range::unset) {
+    return fail(Errc::invalid_argument, "destination format, matrix or range not set");
+  }
+  const std::uint32_t sample = out.format == YuvFormat::p010 ? 2 : 1;
+  const std::uint32_t cw = chroma_width(out.format, out.width);
+  const bool interleaved = out.format == YuvFormat::nv12 || out.format == YuvFormat::p010;
+  const std::array<std::uint32_t, 3> row_bytes = {out.width * sample, cw * sample * (interleaved ? 2 : 1),
+                                                  interleaved ? 0 : cw * sample};
+  for (std::size_t i = 0; i < 3; ++i) {
+    if (row_bytes[i] == 0) {
+      continue;
+    }
+    if (out.planes[i].data == nullptr || out.planes[i].stride_bytes < row_bytes[i]) {
+      return fail(Errc::invalid_argument, "{} plane {} needs rows of {} bytes", to_string(out.format), i,
+                  row_bytes[i]);
+    }
+  }
+  return ok();
+}
+
+}  // namespace pf::convert::detail
+
+namespace pf::convert {
+namespace {
+
+// GCC builds the hot loops twice, for AVX2 and for any x86-64, and picks
+// one when the program loads; the loops are written to vectorise.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define PF_VECTOR_CLONES [[gnu::target_clones("avx2", "default")]]
+#else
+#define PF_VECTOR_CLONES
+#endif
+
+using detail::Coefficients;
+using detail::check;
+using detail::coefficients;
+using detail::kShift;
 
 std::int32_t clamp_to(std::int32_t v, std::int32_t max) { return v < 0 ? 0 : (v > max ? max : v); }
 
@@ -228,55 +280,6 @@ Status libyuv_result(int rc, YuvFormat out) {
   return rc == 0 ? ok() : fail(Errc::invalid_argument, "libyuv refused the {} conversion ({})", to_string(out), rc);
 }
 
-Status check(const SourceImage& in, const YuvImage& out, ColorSpec spec) {
-  if (in.pixels == nullptr || in.width == 0 || in.height == 0) {
-    return fail(Errc::invalid_argument, "empty source image");
-  }
-  if (in.width > 16384 || in.height > 16384) {
-    return fail(Errc::invalid_argument, "{}x{} is larger than 16384x16384", in.width, in.height);
-  }
-  if (in.width != out.width || in.height != out.height) {
-    return fail(Errc::invalid_argument, "source is {}x{}, destination {}x{}", in.width, in.height, out.width,
-                out.height);
-  }
-  if (in.pitch_bytes < in.width * 4) {
-    return fail(Errc::invalid_argument, "source pitch {} is shorter than a row ({} bytes)", in.pitch_bytes,
-                in.width * 4);
-  }
-  const bool ten_in = in.layout == PixelLayout::x2rgb10;
-  if (in.layout == PixelLayout::unset) {
-    return fail(Errc::invalid_argument, "source layout not set");
-  }
-  if (out.format == YuvFormat::p010) {
-    if (!ten_in) {
-      return fail(Errc::unsupported, "P010 is made from 10-bit input (X2RGB10), not 8-bit");
-    }
-    if (spec.matrix != Matrix::bt2020) {
-      return fail(Errc::unsupported, "P010 is HDR: use the BT.2020 matrix, not {}", to_string(spec.matrix));
-    }
-  } else if (ten_in) {
-    return fail(Errc::unsupported, "10-bit input converts to P010 only, not {}", to_string(out.format));
-  }
-  if (out.format == YuvFormat::unset || spec.matrix == Matrix::unset || spec.range == Range::unset) {
-    return fail(Errc::invalid_argument, "destination format, matrix or range not set");
-  }
-  const std::uint32_t sample = out.format == YuvFormat::p010 ? 2 : 1;
-  const std::uint32_t cw = chroma_width(out.format, out.width);
-  const bool interleaved = out.format == YuvFormat::nv12 || out.format == YuvFormat::p010;
-  const std::array<std::uint32_t, 3> row_bytes = {out.width * sample, cw * sample * (interleaved ? 2 : 1),
-                                                  interleaved ? 0 : cw * sample};
-  for (std::size_t i = 0; i < 3; ++i) {
-    if (row_bytes[i] == 0) {
-      continue;
-    }
-    if (out.planes[i].data == nullptr || out.planes[i].stride_bytes < row_bytes[i]) {
-      return fail(Errc::invalid_argument, "{} plane {} needs rows of {} bytes", to_string(out.format), i,
-                  row_bytes[i]);
-    }
-  }
-  return ok();
-}
-
 }  // namespace
 
 std::string_view to_string(YuvFormat f) noexcept {
@@ -351,12 +354,16 @@ Path path_for(PixelLayout in, YuvFormat out, ColorSpec spec) noexcept {
   return out == YuvFormat::i420 ? Path::libyuv : Path::own;
 }
 
-Status convert(const SourceImage& in, const YuvImage& out, ColorSpec spec) {
+Status convert(const SourceImage& in, const YuvImage& out, ColorSpec spec, Path path) {
   if (auto st = check(in, out, spec); !st) {
     return st;
   }
   const auto& p = out.planes;
-  if (path_for(in.layout, out.format, spec) == Path::libyuv) {
+  if (path == Path::libyuv && path_for(in.layout, out.format, spec) != Path::libyuv) {
+    return fail(Errc::unsupported, "libyuv has no path to {} {} {}", to_string(out.format), to_string(spec.matrix),
+                to_string(spec.range));
+  }
+  if (path != Path::own && path_for(in.layout, out.format, spec) == Path::libyuv) {
     const int w = as_int(in.width);
     const int h = as_int(in.height);
     const int pitch = as_int(in.pitch_bytes);

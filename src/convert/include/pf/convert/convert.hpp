@@ -89,6 +89,9 @@ enum class Path : std::uint8_t { unset = 0, libyuv = 1, own = 2 };
 
 /// Converts `in` into `out` (same width and height). Errors name what does
 /// not fit: sizes, layouts, a format/colour combination, short strides.
-[[nodiscard]] Status convert(const SourceImage& in, const YuvImage& out, ColorSpec spec = {});
+/// `path` unset picks path_for(); Path::own forces our own code (the CUDA
+/// kernels' arithmetic, bit for bit), for comparisons.
+[[nodiscard]] Status convert(const SourceImage& in, const YuvImage& out, ColorSpec spec = {},
+                             Path path = Path::unset);
 
 }  // namespace pf::convert
