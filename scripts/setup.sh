@@ -13,8 +13,9 @@ packages=(
   libfmt-dev libspdlog-dev libexpected-dev libcli11-dev nlohmann-json3-dev libssl-dev
   libxcb1-dev libxcb-shm0-dev libxcb-damage0-dev
   libwayland-dev wayland-protocols
-  # media: colour conversion, encoders
-  libyuv-dev libx264-dev libx265-dev
+  # media: colour conversion, encoders (NVENC: headers only; the driver's
+  # libraries are loaded at run time where they exist)
+  libyuv-dev libx264-dev libx265-dev libffmpeg-nvenc-dev
   # display backends pf-vdisplay starts (sway brings swaybg, the Wayland
   # client the tests draw with), and the X client the tests draw with
   xvfb x11-xserver-utils sway

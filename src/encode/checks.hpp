@@ -1,6 +1,7 @@
 // What every backend checks the same way (internal to pf_encode).
 #pragma once
 
+#include <cstdint>
 #include <string_view>
 
 #include "pf/encode/encoder.hpp"
@@ -23,6 +24,23 @@ namespace pf::encode::detail {
                 convert::to_string(c.input), c.width, c.height, convert::to_string(f.format), f.width, f.height);
   }
   return ok();
+}
+
+/// The H.273 code points the VUI carries for a colour matrix (HDR, BT.2020,
+/// is PQ-encoded: transfer 16).
+struct ColourCodes {
+  std::uint32_t primaries;
+  std::uint32_t transfer;
+  std::uint32_t matrix;
+};
+[[nodiscard]] inline ColourCodes h273_codes(convert::Matrix m) noexcept {
+  switch (m) {
+    case convert::Matrix::bt2020: return {9, 16, 9};
+    case convert::Matrix::bt601: return {6, 6, 6};
+    case convert::Matrix::bt709:
+    case convert::Matrix::unset: break;
+  }
+  return {1, 1, 1};
 }
 
 }  // namespace pf::encode::detail

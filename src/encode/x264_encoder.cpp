@@ -207,20 +207,10 @@ Result<std::unique_ptr<Encoder>> make_x264_encoder(const EncoderConfig& config) 
     p.i_dpb_size = kDpbFrames;
   }
   p.vui.b_fullrange = config.color.range == convert::Range::full ? 1 : 0;
-  switch (config.color.matrix) {  // H.273 code points
-    case convert::Matrix::bt2020:  // HDR: BT.2020 primaries and matrix, PQ transfer
-      p.vui.i_colorprim = 9;
-      p.vui.i_transfer = 16;
-      p.vui.i_colmatrix = 9;
-      break;
-    case convert::Matrix::bt601:
-      p.vui.i_colorprim = p.vui.i_transfer = p.vui.i_colmatrix = 6;
-      break;
-    case convert::Matrix::bt709:
-    case convert::Matrix::unset:
-      p.vui.i_colorprim = p.vui.i_transfer = p.vui.i_colmatrix = 1;
-      break;
-  }
+  const detail::ColourCodes codes = detail::h273_codes(config.color.matrix);
+  p.vui.i_colorprim = static_cast<int>(codes.primaries);
+  p.vui.i_transfer = static_cast<int>(codes.transfer);
+  p.vui.i_colmatrix = static_cast<int>(codes.matrix);
   p.i_log_level = X264_LOG_WARNING;
   const char* profile = csp == X264_CSP_I444 ? "high444" : ten_bit ? "high10" : "high";
   if (x264_param_apply_profile(&p, profile) < 0) {
