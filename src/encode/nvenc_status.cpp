@@ -17,7 +17,9 @@ constexpr std::array<StatusText, NV_ENC_ERR_RESOURCE_NOT_MAPPED + 1> kStatuses{{
     {"NV_ENC_ERR_NO_ENCODE_DEVICE",
      "no NVENC engine: this GPU has no video encoder (data-centre GPUs such as the A100 and H100 have none) or the "
      "driver does not expose it; the host encodes on the CPU"},
-    {"NV_ENC_ERR_UNSUPPORTED_DEVICE", "this GPU is not supported by NVENC; the host encodes on the CPU"},
+    {"NV_ENC_ERR_UNSUPPORTED_DEVICE",
+     "this GPU has no encode engine NVENC can use (an H100 answers this) or is too old for the driver's NVENC; the "
+     "host encodes on the CPU"},
     {"NV_ENC_ERR_INVALID_ENCODERDEVICE", "NVENC was given an invalid device (a bug in punktfunk: please report it)"},
     {"NV_ENC_ERR_INVALID_DEVICE",
      "the CUDA context is not valid: the GPU may have been reset; restart the host if it persists"},
