@@ -249,29 +249,28 @@ Status NvencEncoder::configure(NV_ENC_CONFIG& cfg) const {
   const bool refresh = config_.intra_refresh_frames > 0;
   const bool yuv444 = config_.input == convert::YuvFormat::i444;
   const bool ten = config_.input == convert::YuvFormat::p010;
-  NV_ENC_CONFIG_H264_VUI_PARAMETERS* vui = nullptr;
-  if (config_.codec == Codec::hevc) {
-    auto& h = cfg.encodeCodecConfig.hevcConfig;
+  // H.264 and HEVC name these fields alike in different structs.
+  const auto shape = [&](auto& h) {
     h.idrPeriod = NVENC_INFINITE_GOPLENGTH;
     h.repeatSPSPPS = 1;
     h.enableIntraRefresh = refresh ? 1 : 0;
     h.intraRefreshPeriod = config_.intra_refresh_frames;
     h.intraRefreshCnt = config_.intra_refresh_frames;
-    h.maxNumRefFramesInDPB = kDpbFrames;
     h.chromaFormatIDC = yuv444 ? 3 : 1;
+  };
+  NV_ENC_CONFIG_H264_VUI_PARAMETERS* vui = nullptr;
+  if (config_.codec == Codec::hevc) {
+    auto& h = cfg.encodeCodecConfig.hevcConfig;
+    shape(h);
+    h.maxNumRefFramesInDPB = kDpbFrames;
     h.pixelBitDepthMinus8 = ten ? 2 : 0;
     cfg.profileGUID = yuv444 ? NV_ENC_HEVC_PROFILE_FREXT_GUID : ten ? NV_ENC_HEVC_PROFILE_MAIN10_GUID
                                                                     : NV_ENC_HEVC_PROFILE_MAIN_GUID;
     vui = &h.hevcVUIParameters;
   } else {
     auto& h = cfg.encodeCodecConfig.h264Config;
-    h.idrPeriod = NVENC_INFINITE_GOPLENGTH;
-    h.repeatSPSPPS = 1;
-    h.enableIntraRefresh = refresh ? 1 : 0;
-    h.intraRefreshPeriod = config_.intra_refresh_frames;
-    h.intraRefreshCnt = config_.intra_refresh_frames;
+    shape(h);
     h.maxNumRefFrames = kDpbFrames;
-    h.chromaFormatIDC = yuv444 ? 3 : 1;
     cfg.profileGUID = yuv444 ? NV_ENC_H264_PROFILE_HIGH_444_GUID : NV_ENC_H264_PROFILE_HIGH_GUID;
     vui = &h.h264VUIParameters;
   }

@@ -10,6 +10,8 @@
 
 #include <gtest/gtest.h>
 
+#include "convert/conversion_cases.hpp"
+
 namespace pf::convert {
 namespace {
 
@@ -152,11 +154,7 @@ int max_error(const Image& img, YuvFormat format, ColorSpec spec) {
   return worst;
 }
 
-struct Case {
-  YuvFormat format;
-  ColorSpec spec;
-  PixelLayout layout;
-};
+using Case = test::ConversionCase;
 
 class Accuracy : public ::testing::TestWithParam<Case> {};
 
@@ -171,22 +169,8 @@ TEST_P(Accuracy, WithinOneCodeValueOfTheReference) {
   }
 }
 
-const std::vector<Case> kCases = {
-    {YuvFormat::nv12, {Matrix::bt709, Range::limited}, PixelLayout::bgra8},
-    {YuvFormat::nv12, {Matrix::bt709, Range::full}, PixelLayout::bgrx8},
-    {YuvFormat::nv12, {Matrix::bt601, Range::limited}, PixelLayout::bgra8},
-    {YuvFormat::nv12, {Matrix::bt601, Range::full}, PixelLayout::bgra8},
-    {YuvFormat::i420, {Matrix::bt709, Range::limited}, PixelLayout::bgra8},
-    {YuvFormat::i420, {Matrix::bt601, Range::limited}, PixelLayout::bgra8},
-    {YuvFormat::i420, {Matrix::bt601, Range::full}, PixelLayout::bgra8},
-    {YuvFormat::i444, {Matrix::bt709, Range::limited}, PixelLayout::bgra8},
-    {YuvFormat::i444, {Matrix::bt601, Range::limited}, PixelLayout::bgra8},
-    {YuvFormat::i444, {Matrix::bt709, Range::full}, PixelLayout::bgra8},
-    {YuvFormat::p010, {Matrix::bt2020, Range::limited}, PixelLayout::x2rgb10},
-    {YuvFormat::p010, {Matrix::bt2020, Range::full}, PixelLayout::x2rgb10},
-};
 
-INSTANTIATE_TEST_SUITE_P(Paths, Accuracy, ::testing::ValuesIn(kCases),
+INSTANTIATE_TEST_SUITE_P(Paths, Accuracy, ::testing::ValuesIn(test::kConversionCases),
                          [](const ::testing::TestParamInfo<Case>& param) {
                            const Case& c = param.param;
                            std::string name = std::string(to_string(c.format)) + "_" +

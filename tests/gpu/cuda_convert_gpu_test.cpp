@@ -18,17 +18,14 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "convert/conversion_cases.hpp"
 #include "pf/convert/convert.hpp"
 #include "pf/convert/cuda.hpp"
 
 namespace pf::convert {
 namespace {
 
-struct Case {
-  YuvFormat format;
-  ColorSpec spec;
-  PixelLayout layout;
-};
+using Case = test::ConversionCase;
 
 std::string name_of(const Case& c) {
   return fmt::format("{} {} {}", to_string(c.format), to_string(c.spec.matrix), to_string(c.spec.range));
@@ -104,19 +101,6 @@ class CudaConvertOnHardware : public ::testing::Test {
   std::optional<CudaConverter> converter_;
 };
 
-const std::vector<Case> kCases = {
-    {YuvFormat::nv12, {Matrix::bt709, Range::limited}, PixelLayout::bgra8},
-    {YuvFormat::nv12, {Matrix::bt709, Range::full}, PixelLayout::bgrx8},
-    {YuvFormat::nv12, {Matrix::bt601, Range::limited}, PixelLayout::bgra8},
-    {YuvFormat::nv12, {Matrix::bt601, Range::full}, PixelLayout::bgra8},
-    {YuvFormat::i420, {Matrix::bt709, Range::limited}, PixelLayout::bgra8},
-    {YuvFormat::i420, {Matrix::bt601, Range::limited}, PixelLayout::bgra8},
-    {YuvFormat::i420, {Matrix::bt601, Range::full}, PixelLayout::bgra8},
-    {YuvFormat::i444, {Matrix::bt709, Range::limited}, PixelLayout::bgra8},
-    {YuvFormat::i444, {Matrix::bt601, Range::limited}, PixelLayout::bgra8},
-    {YuvFormat::p010, {Matrix::bt2020, Range::limited}, PixelLayout::x2rgb10},
-    {YuvFormat::p010, {Matrix::bt2020, Range::full}, PixelLayout::x2rgb10},
-};
 
 std::vector<std::uint8_t> random_pixels(std::uint32_t w, std::uint32_t h, std::uint32_t seed) {
   std::mt19937 rng(seed);
@@ -137,7 +121,7 @@ std::vector<std::uint8_t> filled(std::uint32_t w, std::uint32_t h, std::uint32_t
 }
 
 TEST_F(CudaConvertOnHardware, MatchesTheCpuPathOnRandomImagesAtEvenAndOddSizes) {
-  for (const Case& c : kCases) {
+  for (const Case& c : test::kConversionCases) {
     for (const auto& [w, h] : {std::pair{1920U, 1080U}, std::pair{1280U, 720U}, std::pair{33U, 17U},
                                std::pair{7U, 3U}, std::pair{1U, 1U}, std::pair{2U, 2U}}) {
       const auto pixels = random_pixels(w, h, w * 131 + h);
@@ -155,7 +139,7 @@ TEST_F(CudaConvertOnHardware, MatchesTheCpuPathOnEdgeValues) {
   const std::vector<std::uint32_t> eight = {0x00000000, 0xFFFFFFFF, 0xFFFF0000, 0xFF00FF00, 0xFF0000FF,
                                             0xFFFFFF00, 0xFF00FFFF, 0xFFFF00FF};
   const std::vector<std::uint32_t> ten = {0x00000000, 0x3FFFFFFF, 0x3FF00000, 0x000FFC00, 0x000003FF, 0xC0000000};
-  for (const Case& c : kCases) {
+  for (const Case& c : test::kConversionCases) {
     for (std::uint32_t word : c.layout == PixelLayout::x2rgb10 ? ten : eight) {
       EXPECT_EQ(compare(c, 66, 35, filled(66, 35, word)), 0) << name_of(c) << fmt::format(" {:08x}", word);
     }
