@@ -79,6 +79,16 @@ Result<std::shared_ptr<const detail::CudaLibrary>> load_library() {
 
 bool ten_bit(YuvFormat f) { return f == YuvFormat::p010; }
 
+// Row bytes and rows of each plane of a frame (0 bytes: no such plane).
+using PlaneShapes = std::array<std::pair<std::size_t, std::size_t>, 3>;
+PlaneShapes plane_shapes(YuvFormat format, std::uint32_t width, std::uint32_t height) {
+  const std::size_t sample = ten_bit(format) ? 2 : 1;
+  const bool interleaved = format == YuvFormat::nv12 || format == YuvFormat::p010;
+  const std::size_t cw = chroma_width(format, width) * sample * (interleaved ? 2 : 1);
+  const std::size_t ch = chroma_height(format, height);
+  return {{{std::size_t{width} * sample, height}, {cw, ch}, {interleaved ? 0 : cw, ch}}};
+}
+
 }  // namespace
 
 DeviceImage::DeviceImage(DeviceImage&& other) noexcept
@@ -156,12 +166,7 @@ Result<DeviceImage> CudaConverter::allocate_yuv(YuvFormat format, std::uint32_t 
     return fail(Errc::invalid_argument, "cannot allocate a {} frame of {}x{} on the GPU", to_string(format), width,
                 height);
   }
-  const std::size_t sample = ten_bit(format) ? 2 : 1;
-  const bool interleaved = format == YuvFormat::nv12 || format == YuvFormat::p010;
-  const std::size_t cw = chroma_width(format, width) * sample * (interleaved ? 2 : 1);
-  const std::size_t ch = chroma_height(format, height);
-  const std::array<std::pair<std::size_t, std::size_t>, 3> shapes{
-      {{std::size_t{width} * sample, height}, {cw, ch}, {interleaved ? 0 : cw, ch}}};
+  const PlaneShapes shapes = plane_shapes(format, width, height);
   DeviceImage image;
   image.library_ = library_;
   image.yuv_ = YuvImage{format, width, height, {}};
@@ -201,12 +206,7 @@ Status CudaConverter::download(const DeviceImage& device, const YuvImage& host) 
     return fail(Errc::invalid_argument, "download of a {} {}x{} GPU frame into a {} {}x{} image", to_string(d.format),
                 d.width, d.height, to_string(host.format), host.width, host.height);
   }
-  const std::size_t sample = ten_bit(d.format) ? 2 : 1;
-  const bool interleaved = d.format == YuvFormat::nv12 || d.format == YuvFormat::p010;
-  const std::size_t cw = chroma_width(d.format, d.width) * sample * (interleaved ? 2 : 1);
-  const std::size_t ch = chroma_height(d.format, d.height);
-  const std::array<std::pair<std::size_t, std::size_t>, 3> shapes{
-      {{std::size_t{d.width} * sample, d.height}, {cw, ch}, {interleaved ? 0 : cw, ch}}};
+  const PlaneShapes shapes = plane_shapes(d.format, d.width, d.height);
   for (std::size_t p = 0; p < shapes.size(); ++p) {
     if (shapes[p].first == 0) {
       continue;
