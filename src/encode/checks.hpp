@@ -26,6 +26,11 @@ namespace pf::encode::detail {
   return ok();
 }
 
+/// Whether `flags` ask for an IDR.
+[[nodiscard]] inline bool wants_idr(SubmitFlags flags) noexcept {
+  return (static_cast<std::uint32_t>(flags) & static_cast<std::uint32_t>(SubmitFlags::force_idr)) != 0;
+}
+
 /// The H.273 code points the VUI carries for a colour matrix (HDR, BT.2020,
 /// is PQ-encoded: transfer 16).
 struct ColourCodes {

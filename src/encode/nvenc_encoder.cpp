@@ -174,6 +174,10 @@ class NvencEncoder final : public Encoder {
     bool ok_;
   };
 
+  tl::unexpected<Error> context_lost() const {
+    return fail(Errc::io, "NVENC: the CUDA context of {} cannot be made current", gpu_name_);
+  }
+
   std::string cu_error(CUresult r) const {
     const char* name = nullptr;
     if (d_->cu_get_error_name(r, &name) != CUDA_SUCCESS || name == nullptr) {
@@ -324,7 +328,7 @@ Status NvencEncoder::open(int device) {
   context_retain_ = Held([this, dev] { d_->cu_primary_ctx_release(dev); });
   const ContextScope scope(*this);
   if (!scope.ok()) {
-    return fail(Errc::io, "NVENC: the CUDA context of {} cannot be made current", gpu_name_);
+    return context_lost();
   }
   fn_ = NV_ENCODE_API_FUNCTION_LIST{};
   fn_.version = NV_ENCODE_API_FUNCTION_LIST_VER;
@@ -412,7 +416,7 @@ Result<AccessUnit> NvencEncoder::submit(const convert::YuvImage& frame, std::int
   const TimePoint t0 = steady_clock().now();
   const ContextScope scope(*this);
   if (!scope.ok()) {
-    return fail(Errc::io, "NVENC: the CUDA context of {} cannot be made current", gpu_name_);
+    return context_lost();
   }
   const auto copies = plane_copies(config_, surface_pitch_);
   for (std::size_t p = 0; p < copies.size(); ++p) {
@@ -449,7 +453,7 @@ Result<AccessUnit> NvencEncoder::submit(const convert::YuvImage& frame, std::int
   pic.bufferFmt = map.mappedBufferFmt;
   pic.pictureStruct = NV_ENC_PIC_STRUCT_FRAME;
   pic.inputTimeStamp = static_cast<std::uint64_t>(pts);
-  if ((static_cast<std::uint32_t>(flags) & static_cast<std::uint32_t>(SubmitFlags::force_idr)) != 0) {
+  if (detail::wants_idr(flags)) {
     pic.encodePicFlags = NV_ENC_PIC_FLAG_FORCEIDR | NV_ENC_PIC_FLAG_OUTPUT_SPSPPS;
   }
   if (const NVENCSTATUS s = fn_.nvEncEncodePicture(encoder_, &pic); s != NV_ENC_SUCCESS) {
@@ -506,7 +510,7 @@ Status NvencEncoder::reconfigure(const Reconfigure& change) {
   cfg.rcParams.vbvInitialDelay = cfg.rcParams.vbvBufferSize;
   const ContextScope scope(*this);
   if (!scope.ok()) {
-    return fail(Errc::io, "NVENC: the CUDA context of {} cannot be made current", gpu_name_);
+    return context_lost();
   }
   if (const NVENCSTATUS s = fn_.nvEncReconfigureEncoder(encoder_, &r); s != NV_ENC_SUCCESS) {
     return fail(Errc::invalid_argument, "NVENC refused {} kb/s at {} fps ({})", bps / 1000, fps, nv_error(s));

@@ -83,7 +83,7 @@ class X264Encoder final : public Encoder {
       in.img.i_stride[p] = static_cast<int>(source->planes[static_cast<std::size_t>(p)].stride_bytes);
     }
     in.i_pts = pts;
-    in.i_type = (static_cast<std::uint32_t>(flags) & static_cast<std::uint32_t>(SubmitFlags::force_idr)) != 0
+    in.i_type = detail::wants_idr(flags)
                     ? X264_TYPE_IDR
                     : X264_TYPE_AUTO;
     x264_nal_t* nals = nullptr;

@@ -59,7 +59,7 @@ class X265Encoder final : public Encoder {
       in.stride[p] = static_cast<int>(frame.planes[p].stride_bytes);
     }
     in.pts = pts;
-    in.sliceType = (static_cast<std::uint32_t>(flags) & static_cast<std::uint32_t>(SubmitFlags::force_idr)) != 0
+    in.sliceType = detail::wants_idr(flags)
                        ? X265_TYPE_IDR
                        : X265_TYPE_AUTO;
     x265_picture out;

@@ -1,5 +1,5 @@
-// The encoder contract: every video encoder backend (x264 today; NVENC,
-// x265 and SVT-AV1 to come) implements Encoder exactly as written here.
+// The encoder contract: every video encoder backend (x264, x265, NVENC;
+// open_encoder() in open.hpp chooses) implements Encoder exactly as written here.
 //
 // Threads: an Encoder belongs to one session's encode thread. Every call
 // (submit, invalidate, reconfigure, caps) comes from that thread; none may
