@@ -12,6 +12,7 @@ pkg_check_modules(XCB REQUIRED IMPORTED_TARGET xcb xcb-shm xcb-damage)  # libxcb
 pkg_check_modules(WAYLAND REQUIRED IMPORTED_TARGET wayland-client)     # libwayland-dev
 pkg_check_modules(X264 REQUIRED IMPORTED_TARGET x264)                  # libx264-dev
 pkg_check_modules(X265 REQUIRED IMPORTED_TARGET x265)                  # libx265-dev
+pkg_check_modules(ISAL REQUIRED IMPORTED_TARGET libisal)              # libisal-dev
 # NVENC is loaded at run time; the build needs only its headers.
 find_path(NVENC_INCLUDE_DIR ffnvcodec/nvEncodeAPI.h REQUIRED)         # libffmpeg-nvenc-dev
 # libyuv-dev ships no pkg-config file or CMake package: header and library by name.

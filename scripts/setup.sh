@@ -16,6 +16,8 @@ packages=(
   # media: colour conversion, encoders (NVENC: headers only; the driver's
   # libraries are loaded at run time where they exist)
   libyuv-dev libx264-dev libx265-dev libffmpeg-nvenc-dev
+  # transport: Reed–Solomon multiply-accumulate (ISA-L)
+  libisal-dev
   # display backends pf-vdisplay starts (sway brings swaybg, the Wayland
   # client the tests draw with), and the X client the tests draw with
   xvfb x11-xserver-utils sway

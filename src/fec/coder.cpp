@@ -1,0 +1,67 @@
+#include "pf/fec/coder.hpp"
+
+#include "fec_internal.hpp"
+
+namespace pf::fec {
+
+std::string_view to_string(Scheme scheme) noexcept {
+  switch (scheme) {
+    case Scheme::none:
+      return "none";
+    case Scheme::gf8:
+      return "gf8";
+    case Scheme::gf16:
+      return "gf16";
+  }
+  return "unknown";
+}
+
+Limits limits(Scheme scheme) noexcept {
+  switch (scheme) {
+    case Scheme::none:
+      return {.max_data = 65535, .max_parity = 0, .max_total = 65535, .shard_multiple = 1};
+    case Scheme::gf8:
+      return {.max_data = 254, .max_parity = 254, .max_total = 255, .shard_multiple = 1};
+    case Scheme::gf16:
+      // Parity takes bit_ceil(m) ≤ 2^15 points of the 2^16-point field, data k ≤ 2^15.
+      return {.max_data = 32768, .max_parity = 32768, .max_total = 65536, .shard_multiple = 2};
+  }
+  return {};
+}
+
+Status check_shape(Scheme scheme, std::size_t k, std::size_t m, std::size_t shard_bytes) {
+  const Limits l = limits(scheme);
+  if (l.max_total == 0) {
+    return fail(Errc::invalid_argument, "unknown FEC scheme {}", static_cast<unsigned>(scheme));
+  }
+  if (k < 1 || k > l.max_data || m > l.max_parity || k + m > l.max_total ||
+      (scheme != Scheme::none && m == 0)) {
+    return fail(Errc::invalid_argument, "{} block of {} data + {} parity shards is out of range",
+                to_string(scheme), k, m);
+  }
+  if (shard_bytes == 0 || shard_bytes % l.shard_multiple != 0 || shard_bytes > (1U << 30)) {
+    return fail(Errc::invalid_argument, "{} shard size {} must be a positive multiple of {}",
+                to_string(scheme), shard_bytes, l.shard_multiple);
+  }
+  return ok();
+}
+
+Result<std::unique_ptr<Coder>> make_coder(Scheme scheme) {
+  switch (scheme) {
+    case Scheme::gf8:
+      return make_gf8_coder();
+    case Scheme::gf16:
+      return make_gf16_coder();
+    case Scheme::none:
+      break;
+  }
+  return fail(Errc::invalid_argument, "no erasure coder for scheme {}", to_string(scheme));
+}
+
+void xor_into(std::uint8_t* dst, const std::uint8_t* src, std::size_t n) noexcept {
+  for (std::size_t i = 0; i < n; ++i) {
+    dst[i] ^= src[i];
+  }
+}
+
+}  // namespace pf::fec

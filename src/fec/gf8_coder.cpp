@@ -1,0 +1,225 @@
+// Reed–Solomon over GF(2^8), Moonlight's Cauchy construction.
+//
+// Encoding is one matrix–vector product over the shards; ISA-L does the
+// multiply-accumulate (its fastest kernel for this CPU, chosen at run time)
+// with coefficient tables cached per (k, m).
+//
+// Decoding never inverts a k×k matrix. With e data shards lost and e parity
+// rows R chosen from those received, the lost data d_L satisfy
+//     C · d_L = p_R + P[R][K] · d_K        (K: the data shards received)
+// where C = P[R][L] is itself a Cauchy matrix, whose inverse has a closed
+// form computed in O(e²). The right-hand side costs e·|K| shard
+// multiply-accumulates, the solve e·e: the same order of work as encoding.
+#include <isa-l/erasure_code.h>
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "fec_internal.hpp"
+#include "gf8_field.hpp"
+
+namespace pf::fec {
+namespace {
+
+// ISA-L's 32-byte multiplication table for each constant, built once.
+struct MulTables {
+  std::array<std::array<unsigned char, 32>, 256> table{};
+  MulTables() {
+    for (unsigned c = 0; c < 256; ++c) {
+      gf_vect_mul_init(static_cast<unsigned char>(c), table[c].data());
+    }
+  }
+};
+
+const MulTables& mul_tables() {
+  static const MulTables tables;
+  return tables;
+}
+
+void put_coefficient(std::uint8_t coefficient, unsigned char* slot) {
+  std::memcpy(slot, mul_tables().table[coefficient].data(), 32);
+}
+
+class Gf8Coder final : public Coder {
+ public:
+  [[nodiscard]] Scheme scheme() const noexcept override { return Scheme::gf8; }
+
+  Status encode(std::span<const std::uint8_t* const> data, std::span<std::uint8_t* const> parity,
+                std::size_t shard_bytes) override {
+    if (auto st = check_shape(Scheme::gf8, data.size(), parity.size(), shard_bytes); !st) {
+      return st;
+    }
+    const auto k = static_cast<unsigned>(data.size());
+    const auto m = static_cast<unsigned>(parity.size());
+    const unsigned char* tables = encode_tables(k, m);
+    sources_.assign(data.begin(), data.end());
+    outputs_.assign(parity.begin(), parity.end());
+    ec_encode_data(static_cast<int>(shard_bytes), static_cast<int>(k), static_cast<int>(m),
+                   const_cast<unsigned char*>(tables), const_cast<unsigned char**>(sources_.data()),
+                   outputs_.data());
+    return ok();
+  }
+
+  Status reconstruct(std::size_t k, std::span<std::uint8_t* const> shards,
+                     std::span<const std::uint8_t> present, std::size_t shard_bytes) override {
+    if (shards.size() < k || present.size() != shards.size()) {
+      return fail(Errc::invalid_argument, "gf8 reconstruct: {} shards and {} flags for k = {}",
+                  shards.size(), present.size(), k);
+    }
+    const std::size_t m = shards.size() - k;
+    if (auto st = check_shape(Scheme::gf8, k, m, shard_bytes); !st) {
+      return st;
+    }
+    lost_.clear();
+    known_.clear();
+    rows_.clear();
+    for (unsigned i = 0; i < k; ++i) {
+      (present[i] != 0 ? known_ : lost_).push_back(i);
+    }
+    if (lost_.empty()) {
+      return ok();
+    }
+    for (unsigned j = 0; j < m && rows_.size() < lost_.size(); ++j) {
+      if (present[k + j] != 0) {
+        rows_.push_back(j);
+      }
+    }
+    if (rows_.size() < lost_.size()) {
+      return fail(Errc::limit_reached, "gf8 block unrecoverable: {} data shards lost, {} parity received",
+                  lost_.size(), rows_.size());
+    }
+    solve(static_cast<unsigned>(k), static_cast<unsigned>(m), shards, shard_bytes);
+    return ok();
+  }
+
+ private:
+  struct CachedTables {
+    unsigned k = 0;
+    unsigned m = 0;
+    std::uint64_t last_use = 0;
+    std::vector<unsigned char> tables;
+  };
+  static constexpr std::size_t kCachedShapes = 8;
+
+  const unsigned char* encode_tables(unsigned k, unsigned m) {
+    ++clock_;
+    for (auto& entry : cache_) {
+      if (entry.k == k && entry.m == m) {
+        entry.last_use = clock_;
+        return entry.tables.data();
+      }
+    }
+    CachedTables* slot = nullptr;
+    if (cache_.size() < kCachedShapes) {
+      slot = &cache_.emplace_back();
+    } else {
+      slot = &*std::min_element(cache_.begin(), cache_.end(),
+                                [](const auto& a, const auto& b) { return a.last_use < b.last_use; });
+    }
+    slot->k = k;
+    slot->m = m;
+    slot->last_use = clock_;
+    slot->tables.resize(std::size_t{32} * k * m);
+    for (unsigned j = 0; j < m; ++j) {
+      for (unsigned i = 0; i < k; ++i) {
+        put_coefficient(gf8::cauchy(m, i, j), &slot->tables[(std::size_t{j} * k + i) * 32]);
+      }
+    }
+    return slot->tables.data();
+  }
+
+  // Writes every lost data shard; lost_, known_ and rows_ are filled and
+  // rows_.size() == lost_.size().
+  void solve(unsigned k, unsigned m, std::span<std::uint8_t* const> shards, std::size_t shard_bytes) {
+    const std::size_t e = lost_.size();
+    const auto len = static_cast<int>(shard_bytes);
+
+    // 1. syndrome s_r = p_R[r] + Σ_{c∈K} P[R[r]][c] · d_c, into scratch.
+    scratch_.resize(e * shard_bytes);
+    syndromes_.resize(e);
+    for (std::size_t r = 0; r < e; ++r) {
+      syndromes_[r] = scratch_.data() + r * shard_bytes;
+    }
+    if (!known_.empty()) {
+      tables_.resize(std::size_t{32} * e * known_.size());
+      sources_.resize(known_.size());
+      for (std::size_t c = 0; c < known_.size(); ++c) {
+        sources_[c] = shards[known_[c]];
+        for (std::size_t r = 0; r < e; ++r) {
+          put_coefficient(gf8::cauchy(m, known_[c], rows_[r]), &tables_[(r * known_.size() + c) * 32]);
+        }
+      }
+      ec_encode_data(len, static_cast<int>(known_.size()), static_cast<int>(e), tables_.data(),
+                     const_cast<unsigned char**>(sources_.data()), syndromes_.data());
+    } else {
+      std::memset(scratch_.data(), 0, scratch_.size());
+    }
+    for (std::size_t r = 0; r < e; ++r) {
+      xor_into(syndromes_[r], shards[k + rows_[r]], shard_bytes);
+    }
+
+    // 2. d_L = C⁻¹ · s with C[r][c] = 1 / (x_r + y_c), x_r = R[r], y_c = m + L[c].
+    invert_cauchy(m);
+    tables_.resize(std::size_t{32} * e * e);
+    outputs_.resize(e);
+    for (std::size_t c = 0; c < e; ++c) {
+      outputs_[c] = shards[lost_[c]];
+      for (std::size_t r = 0; r < e; ++r) {
+        put_coefficient(inverse_[c * e + r], &tables_[(c * e + r) * 32]);
+      }
+    }
+    sources_.assign(syndromes_.begin(), syndromes_.end());
+    ec_encode_data(len, static_cast<int>(e), static_cast<int>(e), tables_.data(),
+                   const_cast<unsigned char**>(sources_.data()), outputs_.data());
+  }
+
+  // inverse_[c·e + r] = (C⁻¹)[c][r] for the Cauchy matrix C[r][c] = 1/(x_r + y_c):
+  //   (C⁻¹)[c][r] = Π_t(y_c + x_t) · Π_t(x_r + y_t)
+  //                 / ((x_r + y_c) · Π_{t≠r}(x_r + x_t) · Π_{t≠c}(y_c + y_t))
+  // (the classical closed form; in characteristic 2 every difference is a sum).
+  void invert_cauchy(unsigned m) {
+    const std::size_t e = lost_.size();
+    const auto x = [&](std::size_t r) { return static_cast<std::uint8_t>(rows_[r]); };
+    const auto y = [&](std::size_t c) { return static_cast<std::uint8_t>(m + lost_[c]); };
+    const auto& t = gf8::kTables;
+    // Products in the log domain, each reduced mod 255.
+    log_a_.assign(e, 0);  // Σ_t log(y_c + x_t) − Σ_{t≠c} log(y_c + y_t)
+    log_b_.assign(e, 0);  // Σ_t log(x_r + y_t) − Σ_{t≠r} log(x_r + x_t)
+    for (std::size_t i = 0; i < e; ++i) {
+      unsigned a = 0;
+      unsigned b = 0;
+      for (std::size_t s = 0; s < e; ++s) {
+        a += t.log[y(i) ^ x(s)];
+        b += t.log[x(i) ^ y(s)];
+        if (s != i) {
+          a += 255U - t.log[y(i) ^ y(s)];
+          b += 255U - t.log[x(i) ^ x(s)];
+        }
+      }
+      log_a_[i] = a % 255U;
+      log_b_[i] = b % 255U;
+    }
+    inverse_.resize(e * e);
+    for (std::size_t c = 0; c < e; ++c) {
+      for (std::size_t r = 0; r < e; ++r) {
+        const unsigned l = log_a_[c] + log_b_[r] + 255U - t.log[x(r) ^ y(c)];
+        inverse_[c * e + r] = t.exp[l % 255U];
+      }
+    }
+  }
+
+  std::uint64_t clock_ = 0;
+  std::vector<CachedTables> cache_;
+  std::vector<unsigned> lost_, known_, rows_, log_a_, log_b_;
+  std::vector<std::uint8_t> inverse_;
+  std::vector<unsigned char> tables_, scratch_;
+  std::vector<const unsigned char*> sources_;
+  std::vector<unsigned char*> outputs_, syndromes_;
+};
+
+}  // namespace
+
+std::unique_ptr<Coder> make_gf8_coder() { return std::make_unique<Gf8Coder>(); }
+
+}  // namespace pf::fec
