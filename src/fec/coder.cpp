@@ -29,19 +29,18 @@ Limits limits(Scheme scheme) noexcept {
   return {};
 }
 
-Status check_shape(Scheme scheme, std::size_t k, std::size_t m, std::size_t shard_bytes) {
+bool valid_shape(Scheme scheme, std::size_t k, std::size_t m, std::size_t shard_bytes) noexcept {
   const Limits l = limits(scheme);
-  if (l.max_total == 0) {
-    return fail(Errc::invalid_argument, "unknown FEC scheme {}", static_cast<unsigned>(scheme));
-  }
-  if (k < 1 || k > l.max_data || m > l.max_parity || k + m > l.max_total ||
-      (scheme != Scheme::none && m == 0)) {
-    return fail(Errc::invalid_argument, "{} block of {} data + {} parity shards is out of range",
-                to_string(scheme), k, m);
-  }
-  if (shard_bytes == 0 || shard_bytes % l.shard_multiple != 0 || shard_bytes > (1U << 30)) {
-    return fail(Errc::invalid_argument, "{} shard size {} must be a positive multiple of {}",
-                to_string(scheme), shard_bytes, l.shard_multiple);
+  return l.max_total != 0 && k >= 1 && k <= l.max_data && m <= l.max_parity && k + m <= l.max_total &&
+         (scheme == Scheme::none || m != 0) && shard_bytes != 0 &&
+         shard_bytes % l.shard_multiple == 0 && shard_bytes <= (std::size_t{1} << 30);
+}
+
+Status check_shape(Scheme scheme, std::size_t k, std::size_t m, std::size_t shard_bytes) {
+  if (!valid_shape(scheme, k, m, shard_bytes)) {
+    return fail(Errc::invalid_argument,
+                "{} block of {} data + {} parity shards of {} bytes is out of range", to_string(scheme),
+                k, m, shard_bytes);
   }
   return ok();
 }

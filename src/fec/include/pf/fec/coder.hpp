@@ -43,6 +43,11 @@ struct Limits {
 
 [[nodiscard]] Limits limits(Scheme scheme) noexcept;
 
+/// Whether a block of k data + m parity shards of shard_bytes fits the
+/// scheme (the rules of check_shape); allocation-free, for packet parsers.
+[[nodiscard]] bool valid_shape(Scheme scheme, std::size_t k, std::size_t m,
+                               std::size_t shard_bytes) noexcept;
+
 /// Errc::invalid_argument unless k ≥ 1, m fits the scheme's limits (m = 0
 /// only for Scheme::none) and shard_bytes is a positive multiple of the
 /// scheme's shard_multiple.
