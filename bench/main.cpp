@@ -1,5 +1,6 @@
 // punktfunk-bench SUITE [--json] [--min-time S] [--repetitions N] [--quick]
 // punktfunk-bench list
+// punktfunk-bench loss [--json | --csv]
 #include <algorithm>
 #include <cstdio>
 #include <string>
@@ -11,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "pf/core/log.hpp"
+#include "loss_harness.hpp"
 #include "suite.hpp"
 
 namespace pf::bench {
@@ -125,12 +127,14 @@ int main(int argc, char** argv) {
   bool quick = false;
   double min_time_s = 0.2;
   int repetitions = 5;
-  app.add_option("suite", suite_name, "Suite to run, or 'list'")->required();
+  app.add_option("suite", suite_name, "Suite to run, 'loss' (the loss harness), or 'list'")->required();
   app.add_flag("--json", json, "Print one flat JSON object of snake_case keys with units");
   app.add_option("--min-time", min_time_s, "Minimum seconds per case and repetition")
       ->check(CLI::PositiveNumber);
   app.add_option("--repetitions", repetitions, "Repetitions per case; the median is reported")
       ->check(CLI::Range(1, 100));
+  bool csv = false;
+  app.add_flag("--csv", csv, "loss only: the Bernoulli sweep as CSV, for the plot");
   app.add_flag("--quick", quick, "One short repetition per case (smoke runs; noisy figures)");
   std::string log_spec = "warn";
   app.add_option("--log", log_spec, "Log levels while benchmarking (as PUNKTFUNK_LOG)");
@@ -153,7 +157,11 @@ int main(int argc, char** argv) {
     for (const Suite& s : suites()) {
       fmt::print("{:<12} {}\n", s.name, s.description);
     }
+    fmt::print("{:<12} {}\n", "loss", "frames recovered over modelled lossy paths, by FEC scheme and %");
     return 0;
+  }
+  if (suite_name == "loss") {
+    return run_loss_harness(csv ? LossOutput::csv : json ? LossOutput::json : LossOutput::table);
   }
   for (const Suite& s : suites()) {
     if (s.name == suite_name) {

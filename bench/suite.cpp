@@ -8,7 +8,8 @@
 namespace pf::bench {
 
 std::span<const Suite> suites() {
-  static const Suite all[] = {core_suite(), framering_suite(), capture_suite(), convert_suite(), convert_gpu_suite(), encode_suite()};
+  static const Suite all[] = {core_suite(), framering_suite(), capture_suite(), convert_suite(), convert_gpu_suite(), encode_suite(),
+                                fec_suite(), crypto_suite(), pipeline_suite()};
   return all;
 }
 

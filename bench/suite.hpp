@@ -3,7 +3,8 @@
 //
 // Report keys are snake_case and carry their unit: _ns, _us, _ms, _gbps,
 // _pct (of one core), _ratio (ours / reference, so < 1 means we are faster;
-// copy ratios are throughputs, so there > 1 means faster), _count; a
+// copy ratios are throughputs, so there > 1 means faster), _speedup
+// (reference time ÷ ours: > 1 means we are faster), _count; a
 // qualifier such as _1080p may follow the unit.
 #pragma once
 
@@ -48,5 +49,8 @@ struct Suite {
 [[nodiscard]] const Suite& convert_suite();
 [[nodiscard]] const Suite& convert_gpu_suite();
 [[nodiscard]] const Suite& encode_suite();
+[[nodiscard]] const Suite& fec_suite();
+[[nodiscard]] const Suite& crypto_suite();
+[[nodiscard]] const Suite& pipeline_suite();
 
 }  // namespace pf::bench

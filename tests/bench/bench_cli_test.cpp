@@ -27,7 +27,7 @@ TEST_P(BenchSuite, PrintsOneFlatJsonObjectWithItsKeys) {
   ASSERT_EQ(r.exit.code, 0) << r.output;
   const auto doc = nlohmann::json::parse(r.output);
   ASSERT_TRUE(doc.is_object());
-  const std::regex key_shape("[a-z0-9]+(_[a-z0-9]+)*_(ns|us|ms|gbps|ratio|count|pct)(_[a-z0-9]+)?");
+  const std::regex key_shape("[a-z0-9]+(_[a-z0-9]+)*_(ns|us|ms|gbps|ratio|speedup|count|pct)(_[a-z0-9]+)?");
   for (const auto& [key, value] : doc.items()) {
     EXPECT_TRUE(std::regex_match(key, key_shape)) << key;
     EXPECT_TRUE(value.is_number()) << key;
@@ -50,7 +50,12 @@ INSTANTIATE_TEST_SUITE_P(
                    "copy_vs_memcpy_ratio_4k"}},
         SuiteKeys{"capture",
                   {"xvfb_capture_p50_ms_1080p", "xvfb_capture_p99_ms_1080p",
-                   "xvfb_vs_xshmgetimage_ratio_1080p", "xvfb_cpu_pct_1080p60"}}),
+                   "xvfb_vs_xshmgetimage_ratio_1080p", "xvfb_cpu_pct_1080p60"}},
+        SuiteKeys{"fec",
+                  {"gf8_encode_gbps", "gf8_encode_vs_isal_ratio", "gf8_decode20_p50_us",
+                   "gf8_decode_vs_isal_speedup", "gf16_encode_848_170_ms", "gf16_decode_848_170_ms"}},
+        SuiteKeys{"crypto", {"aesgcm_seal_gbps", "aesgcm_vs_evp_ratio"}},
+        SuiteKeys{"pipeline", {"pipeline_1mib_ms", "pipeline_1mib_loss10_ms"}}),
     [](const auto& p) { return std::string(p.param.suite); });
 
 TEST(BenchCli, ListsSuitesAndRefusesUnknownOnes) {
