@@ -1,11 +1,18 @@
 // The loss harness: the real data plane (packetize → FEC → seal → a modelled
 // path → open → reassemble) over deterministic and seeded loss models, with
-// reorder and duplication. Each cell sends 100 frames of 100,000 bytes in
-// 1408-byte shards and counts the frames that arrive byte-exact; a frame
-// delivered with wrong bytes is a failure of the harness, not a statistic.
+// reorder and duplication. Each cell sends 100 frames in 1408-byte shards
+// and counts the frames that arrive byte-exact; a frame delivered with wrong
+// bytes is a failure of the harness, not a statistic.
+//
+// Frames of 100,000 bytes (72 shards) fit one block in either scheme, and
+// both are MDS codes, so gf8 and gf16 recover exactly the same frames. At
+// 1 MiB (745 shards) gf8 must split a frame into four blocks that each have
+// to survive, while gf16 codes it as one: the columns marked "1 MiB" show
+// what that is worth at the same overhead.
 #include "loss_harness.hpp"
 
 #include <cstdio>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -22,20 +29,49 @@ namespace {
 using namespace pf::transport;
 
 constexpr std::uint32_t kFrames = 100;
-constexpr std::size_t kFrameBytes = 100'000;
+constexpr std::size_t kSmallFrame = 100'000;
+constexpr std::size_t kLargeFrame = std::size_t{1} << 20;
 
 struct Column {
   fec::Scheme scheme;
   std::uint32_t pct;
+  std::size_t frame_bytes = kSmallFrame;
   [[nodiscard]] std::string name() const {
-    return scheme == fec::Scheme::none ? "no FEC" : fmt::format("{} {}%", fec::to_string(scheme), pct);
+    const std::string base =
+        scheme == fec::Scheme::none ? "no FEC" : fmt::format("{} {}%", fec::to_string(scheme), pct);
+    return frame_bytes == kLargeFrame ? base + " (1 MiB)" : base;
   }
 };
 
 const std::vector<Column> kColumns = {
-    {fec::Scheme::none, 0},  {fec::Scheme::gf8, 10},  {fec::Scheme::gf8, 25},  {fec::Scheme::gf8, 50},
-    {fec::Scheme::gf16, 10}, {fec::Scheme::gf16, 25}, {fec::Scheme::gf16, 50},
+    {fec::Scheme::none, 0},
+    {fec::Scheme::gf8, 10},
+    {fec::Scheme::gf8, 25},
+    {fec::Scheme::gf8, 50},
+    {fec::Scheme::gf16, 10},
+    {fec::Scheme::gf16, 25},
+    {fec::Scheme::gf16, 50},
+    {fec::Scheme::gf8, 25, kLargeFrame},
+    {fec::Scheme::gf16, 25, kLargeFrame},
 };
+
+const std::vector<std::vector<std::uint8_t>>& test_frames(std::size_t bytes) {
+  static std::map<std::size_t, std::vector<std::vector<std::uint8_t>>> cache;
+  auto& frames = cache[bytes];
+  if (frames.empty()) {
+    frames.assign(kFrames, std::vector<std::uint8_t>(bytes));
+    std::uint64_t x = 0x9E3779B97F4A7C15ULL;
+    for (auto& f : frames) {
+      for (auto& b : f) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        b = static_cast<std::uint8_t>(x);
+      }
+    }
+  }
+  return frames;
+}
 
 struct Cell {
   std::uint32_t delivered = 0;
@@ -57,7 +93,8 @@ struct Sink final : FrameSink {
   void on_lost(std::uint32_t, std::uint32_t) override {}
 };
 
-Cell run_cell(const LinkModel& model, const Column& column, const std::vector<std::vector<std::uint8_t>>& frames) {
+Cell run_cell(const LinkModel& model, const Column& column) {
+  const auto& frames = test_frames(column.frame_bytes);
   crypto::SessionKey key;
   key.key.fill(0x42);
   SenderConfig sc;
@@ -107,16 +144,6 @@ std::vector<LinkModel> table_models() {
 }  // namespace
 
 int run_loss_harness(LossOutput output) {
-  std::vector<std::vector<std::uint8_t>> frames(kFrames, std::vector<std::uint8_t>(kFrameBytes));
-  std::uint64_t x = 0x9E3779B97F4A7C15ULL;
-  for (auto& f : frames) {
-    for (auto& b : f) {
-      x ^= x << 13;
-      x ^= x >> 7;
-      x ^= x << 17;
-      b = static_cast<std::uint8_t>(x);
-    }
-  }
   std::uint32_t wrong = 0;
   if (output == LossOutput::csv) {
     std::string header = "loss_pct";
@@ -128,7 +155,7 @@ int run_loss_harness(LossOutput output) {
       LinkModel model{.loss = LinkModel::Loss::bernoulli, .drop = step * 0.02, .seed = 100U + static_cast<unsigned>(step)};
       std::string line = fmt::format("{:.1f}", step * 2.0);
       for (const auto& c : kColumns) {
-        const Cell cell = run_cell(model, c, frames);
+        const Cell cell = run_cell(model, c);
         wrong += cell.wrong;
         line += fmt::format(",{:.1f}", 100.0 * cell.delivered / kFrames);
       }
@@ -138,8 +165,9 @@ int run_loss_harness(LossOutput output) {
   }
   nlohmann::ordered_json rows = nlohmann::ordered_json::array();
   if (output == LossOutput::table) {
-    fmt::print("Frames recovered byte-exact, of {} frames of {} bytes (1408-byte shards, {} per frame)\n\n",
-               kFrames, kFrameBytes, (kFrameBytes + 1407) / 1408);
+    fmt::print("Frames recovered byte-exact, of {} frames of {} bytes (1408-byte shards, {} per frame;\n"
+               "\"1 MiB\" columns: {} shards per frame)\n\n",
+               kFrames, kSmallFrame, (kSmallFrame + 1407) / 1408, (kLargeFrame + 1407) / 1408);
     std::string head = "| link | measured loss |";
     std::string rule = "|---|---:|";
     for (const auto& c : kColumns) {
@@ -152,7 +180,7 @@ int run_loss_harness(LossOutput output) {
     std::string line = fmt::format("| {} |", model.describe());
     bool first = true;
     for (const auto& c : kColumns) {
-      const Cell cell = run_cell(model, c, frames);
+      const Cell cell = run_cell(model, c);
       wrong += cell.wrong;
       if (first) {
         line += fmt::format(" {:.1f}% |", cell.loss_pct);
@@ -163,6 +191,7 @@ int run_loss_harness(LossOutput output) {
                       {"scheme", fec::to_string(c.scheme)},
                       {"fec_pct", c.pct},
                       {"loss_pct", cell.loss_pct},
+                      {"frame_bytes", c.frame_bytes},
                       {"frames", kFrames},
                       {"recovered", cell.delivered},
                       {"wrong", cell.wrong}});

@@ -48,7 +48,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (int ops = 0; ops < 64 && in.remaining() > 0; ++ops) {
     const std::uint8_t op = in.u8();
     if (op % 4 == 0) {  // seal a new genuine packet, sequence jumping ahead
-      next += 1 + (in.u16le() % 4 == 0 ? in.u32le() : in.u8());
+      next += std::uint64_t{1} + (in.u16le() % 4 == 0 ? in.u32le() : in.u8());
       Genuine g{next, std::vector<std::uint8_t>(in.u8() % 48), std::vector<std::uint8_t>(in.u16le() % 1500)};
       std::vector<std::uint8_t> plain(g.sealed.size());
       g.sealed.resize(plain.size() + kTagBytes);

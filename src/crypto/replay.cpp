@@ -47,7 +47,7 @@ void ReplayWindow::accept(std::uint64_t sequence) noexcept {
     empty_ = false;
     top_ = sequence;
   } else if (sequence > top_) {
-    // The slots of top_+1 .. sequence−1 held numbers a window older: forget them.
+    // The slots of top_+1 .. sequence held numbers a window older: forget them.
     clear(top_ + 1, sequence - top_);
     top_ = sequence;
   } else if (top_ - sequence >= size_) {

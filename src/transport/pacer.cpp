@@ -46,7 +46,7 @@ Pacer::Release Pacer::poll(TimePoint now) noexcept {
     // Chunk c (1-based) is due at start + c · gap.
     const std::size_t due = gap_ <= Nanos::zero()
                                 ? total_
-                                : static_cast<std::size_t>((now - start_) / gap_);
+                                : std::min<std::size_t>(total_, static_cast<std::size_t>((now - start_) / gap_));
     allowed = std::min(total_, burst_ + due * chunk_);
   }
   allowed = std::min(allowed, total_);

@@ -28,7 +28,7 @@ Result<Packetizer> Packetizer::create(const SenderConfig& config, crypto::Sealer
 Result<std::span<const Bytes>> Packetizer::packetize(const FrameMeta& meta, Bytes frame,
                                                      std::uint32_t parity_pct) {
   const std::uint32_t shard = config_.shard_bytes;
-  if (frame.empty() || frame.size() > UINT32_MAX) {
+  if (frame.empty() || frame.size() > UINT32_MAX - shard) {
     return fail(Errc::invalid_argument, "sender: frame of {} bytes", frame.size());
   }
   const auto frame_bytes = static_cast<std::uint32_t>(frame.size());

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstring>
 
 namespace pf::transport {
@@ -25,7 +26,6 @@ struct Slot {
   PacketHeader first;  ///< the frame-level fields every packet must repeat
   FrameLayout layout;
   TimePoint first_packet{};
-  std::size_t need = 0;  ///< bytes this frame counts against the in-flight budget
   std::uint32_t blocks_done = 0;
   std::uint32_t recovered = 0;
   std::vector<std::uint8_t> data;    ///< total_shards × shard_bytes, zero past frame_bytes
@@ -42,8 +42,18 @@ struct Slot {
   }
 };
 
+// A frame's data and parity buffers; at most 4 · frame_bytes + 4 · shard_bytes.
 [[nodiscard]] std::size_t bytes_needed(const FrameLayout& l, std::size_t shard_bytes) noexcept {
   return (2 * std::size_t{l.total_shards} + 2 * std::size_t{l.block_count}) * shard_bytes;
+}
+
+// Sizes v to exactly n bytes without letting growth overshoot the budget
+// (growing a vector may double its capacity; growing from empty does not).
+void fit(std::vector<std::uint8_t>& v, std::size_t n) {
+  if (v.capacity() < n) {
+    std::vector<std::uint8_t>().swap(v);
+  }
+  v.resize(n);
 }
 
 }  // namespace
@@ -53,8 +63,6 @@ struct Reassembler::State {
   crypto::Opener opener;
   ReceiverCounters counters;
   std::vector<Slot> slots;
-  std::size_t in_flight = 0;
-  bool started = false;
   std::uint32_t last_finished = 0;  ///< newest index delivered or reported lost
   /// The most recent delivered indices (by index mod 256), to tell surplus
   /// parity of a delivered frame from packets of a lost one.
@@ -67,7 +75,10 @@ struct Reassembler::State {
   std::vector<std::uint8_t> present;
 
   State(const ReceiverConfig& c, crypto::Opener o)
-      : config(c), opener(std::move(o)), slots(std::max<std::size_t>(c.max_frames_in_flight, 1)) {}
+      : config(c),
+        opener(std::move(o)),
+        slots(std::max<std::size_t>(c.max_frames_in_flight, 1)),
+        last_finished(c.first_frame_index - 1) {}
 
   Slot* find(std::uint32_t index) noexcept {
     for (auto& s : slots) {
@@ -88,70 +99,66 @@ struct Reassembler::State {
     return best;
   }
 
-  void release(Slot& s) noexcept {
-    s.active = false;
-    in_flight -= s.need;
-    s.need = 0;
+  static void release(Slot& s) noexcept { s.active = false; }
+
+  [[nodiscard]] std::size_t active_count() const noexcept {
+    return static_cast<std::size_t>(
+        std::count_if(slots.begin(), slots.end(), [](const Slot& s) { return s.active; }));
   }
 
-  // Everything before `index` not yet finished is lost: open frames and
-  // frames never seen alike, reported as one range.
+  [[nodiscard]] std::size_t held_bytes(bool active_only) const noexcept {
+    std::size_t total = 0;
+    for (const auto& s : slots) {
+      total += (s.active || !active_only) ? s.capacity() : 0;
+    }
+    return total;
+  }
+
+  // Everything after last_finished and before `index` is lost: open
+  // frames and frames never seen alike, reported as one range.
   void finish_before(std::uint32_t index, FrameSink& sink) {
-    std::uint32_t start = index;
-    if (started) {
-      start = last_finished + 1;
-    } else if (const Slot* o = oldest(); o != nullptr && newer(index, o->first.frame_index)) {
-      start = o->first.frame_index;
-    }
+    const std::uint32_t start = last_finished + 1;
     const std::uint32_t count = index - start;  // 0: nothing older is pending
-    if (count != 0) {
-      for (auto& s : slots) {
-        if (s.active && newer(index, s.first.frame_index)) {
-          release(s);
-        }
-      }
-      counters.frames_lost += count;
-    }
     last_finished = index - 1;
-    started = true;
-    if (count != 0) {
-      sink.on_lost(start, count);
+    if (count == 0) {
+      return;
     }
+    for (auto& s : slots) {
+      if (s.active && newer(index, s.first.frame_index)) {
+        release(s);
+      }
+    }
+    counters.frames_lost += count;
+    sink.on_lost(start, count);
   }
 
+  // A slot for a new frame (newer than last_finished), or null.
   Slot* allocate(const PacketHeader& h, const FrameLayout& layout, TimePoint now, FrameSink& sink) {
     const std::size_t need = bytes_needed(layout, h.shard_bytes);
     if (need > config.max_bytes_in_flight) {
       ++counters.oversize;
       return nullptr;
     }
-    std::size_t active = 0;
-    for (const auto& s : slots) {
-      active += s.active ? 1U : 0U;
-    }
-    while (active > 0 && (active == slots.size() || in_flight + need > config.max_bytes_in_flight)) {
-      Slot* o = oldest();
-      ++counters.evicted;
-      finish_before(o->first.frame_index + 1, sink);
-      active = 0;
-      for (const auto& s : slots) {
-        active += s.active ? 1U : 0U;
-      }
-    }
-    if (started && !newer(h.frame_index, last_finished)) {
+    const auto full = [&] {
+      return active_count() == slots.size() || held_bytes(true) + need > config.max_bytes_in_flight;
+    };
+    // A straggler older than every open frame must not evict newer ones.
+    if (const Slot* o = oldest(); full() && newer(o->first.frame_index, h.frame_index)) {
       ++counters.late;
       return nullptr;
     }
-    Slot* slot = nullptr;
-    std::size_t held = 0;
-    for (auto& s : slots) {
-      held += s.capacity();
-      if (!s.active && slot == nullptr) {
-        slot = &s;
-      }
+    while (full()) {
+      const Slot* o = oldest();
+      ++counters.evicted;
+      finish_before(o->first.frame_index + 1, sink);
     }
-    // Keep the buffers of idle slots only while they fit the budget.
-    if (held + need > config.max_bytes_in_flight) {
+    if (!newer(h.frame_index, last_finished)) {
+      ++counters.late;
+      return nullptr;
+    }
+    Slot* slot = &*std::find_if(slots.begin(), slots.end(), [](const Slot& s) { return !s.active; });
+    // Keep the buffers of idle slots (this one included) only while they fit the budget.
+    if (held_bytes(false) + need > config.max_bytes_in_flight) {
       for (auto& s : slots) {
         if (!s.active) {
           std::vector<std::uint8_t>().swap(s.data);
@@ -159,22 +166,21 @@ struct Reassembler::State {
         }
       }
     }
+    // Buffers first: the slot becomes active only once it is whole.
     Slot& s = *slot;
-    s.active = true;
-    s.first = h;
-    s.layout = layout;
-    s.first_packet = now;
-    s.need = need;
-    s.blocks_done = 0;
-    s.recovered = 0;
     const std::size_t shard = h.shard_bytes;
-    s.data.resize(std::size_t{layout.total_shards} * shard);
+    fit(s.data, std::size_t{layout.total_shards} * shard);
+    fit(s.parity, (std::size_t{layout.total_shards} + 2 * std::size_t{layout.block_count}) * shard);
     std::memset(s.data.data() + h.frame_bytes, 0, s.data.size() - h.frame_bytes);
-    s.parity.resize((std::size_t{layout.total_shards} + 2 * std::size_t{layout.block_count}) * shard);
     s.data_present.assign(layout.total_shards, 0);
     s.parity_present.assign(layout.total_shards + 2 * std::size_t{layout.block_count}, 0);
     s.blocks.assign(layout.block_count, Block{});
-    in_flight += need;
+    s.first = h;
+    s.layout = layout;
+    s.first_packet = now;
+    s.blocks_done = 0;
+    s.recovered = 0;
+    s.active = true;
     return &s;
   }
 
@@ -237,11 +243,10 @@ struct Reassembler::State {
     counters.frames_recovered += s.recovered > 0 ? 1U : 0U;
     counters.shards_recovered += s.recovered;
     last_finished = index;
-    started = true;
     delivered[index % 256] = index;
     delivered_valid[index % 256] = true;
-    release(s);
     sink.on_frame(frame);
+    release(s);
   }
 
   void receive(Bytes datagram, TimePoint now, FrameSink& sink) {
@@ -271,7 +276,12 @@ struct Reassembler::State {
       ++counters.oversize;
       return;
     }
-    if (started && !newer(h.frame_index, last_finished)) {
+    if (h.scheme == fec::Scheme::gf16 &&
+        std::bit_ceil(std::size_t{h.parity_shards}) + h.data_shards > config.max_gf16_block_shards) {
+      ++counters.oversize;
+      return;
+    }
+    if (!newer(h.frame_index, last_finished)) {
       const std::size_t r = h.frame_index % 256;
       ++(delivered_valid[r] && delivered[r] == h.frame_index ? counters.surplus : counters.late);
       return;
@@ -366,9 +376,13 @@ Reassembler& Reassembler::operator=(Reassembler&&) noexcept = default;
 Reassembler::~Reassembler() = default;
 
 Result<Reassembler> Reassembler::create(const ReceiverConfig& config, crypto::Opener opener) {
-  if (config.stream == Stream::unset || config.max_frame_bytes == 0 ||
-      config.max_bytes_in_flight < config.max_frame_bytes || config.loss_window <= Nanos::zero()) {
-    return fail(Errc::invalid_argument, "receiver: inconsistent limits");
+  // A frame's buffers take up to 4 · frame_bytes + 4 · shard_bytes (data, and parity room).
+  if (config.stream == Stream::unset || config.max_frame_bytes == 0 || config.max_gf16_block_shards == 0 ||
+      config.max_bytes_in_flight < 4 * config.max_frame_bytes + 4 * kMaxShardBytes ||
+      config.loss_window <= Nanos::zero()) {
+    return fail(Errc::invalid_argument,
+                "receiver: the in-flight budget must hold at least one largest frame (4 × {} bytes + 4 shards)",
+                config.max_frame_bytes);
   }
   return Reassembler(std::make_unique<State>(config, std::move(opener)));
 }
@@ -391,17 +405,8 @@ TimePoint Reassembler::next_deadline() const noexcept {
 
 const ReceiverCounters& Reassembler::counters() const noexcept { return state_->counters; }
 
-std::size_t Reassembler::frames_in_flight() const noexcept {
-  return static_cast<std::size_t>(std::count_if(state_->slots.begin(), state_->slots.end(),
-                                                [](const Slot& s) { return s.active; }));
-}
+std::size_t Reassembler::frames_in_flight() const noexcept { return state_->active_count(); }
 
-std::size_t Reassembler::buffer_bytes() const noexcept {
-  std::size_t total = 0;
-  for (const auto& s : state_->slots) {
-    total += s.capacity();
-  }
-  return total;
-}
+std::size_t Reassembler::buffer_bytes() const noexcept { return state_->held_bytes(false); }
 
 }  // namespace pf::transport

@@ -337,6 +337,77 @@ TEST(Pipeline, MemoryStaysWithinTheLimits) {
   EXPECT_EQ(lb.sink.frames[41], frame);
 }
 
+TEST(Pipeline, AStragglerNeverEvictsNewerFrames) {
+  ReceiverConfig rc;
+  rc.max_frames_in_flight = 4;
+  auto lb = Loopback::make(sender_for(fec::Scheme::gf8), rc);
+  std::vector<std::vector<std::vector<std::uint8_t>>> frames;
+  for (std::uint32_t i = 0; i < 15; ++i) {
+    frames.push_back(lb.packetize(i, pattern(20'000, i), 10));
+  }
+  for (const auto& d : frames[0]) {
+    lb.deliver(d);
+  }
+  for (std::uint32_t i = 11; i < 15; ++i) {
+    lb.deliver(frames[i][0]);  // four frames open: every slot taken
+  }
+  lb.deliver(frames[5][0]);  // delayed on the path
+  EXPECT_TRUE(lb.sink.lost.empty());
+  EXPECT_EQ(lb.receiver.counters().late, 1U);
+  EXPECT_EQ(lb.receiver.frames_in_flight(), 4U);
+  for (const auto& d : frames[11]) {
+    lb.deliver(d);
+  }
+  EXPECT_EQ(lb.sink.frames.count(11), 1U);
+  EXPECT_EQ(lb.sink.lost.size(), 10U) << "1..10 lost, reported when 11 completed";
+}
+
+TEST(Pipeline, AFirstFrameThatNeverArrivesIsReported) {
+  ReceiverConfig rc;
+  rc.first_frame_index = 100;
+  auto lb = Loopback::make(sender_for(fec::Scheme::gf8), rc);
+  static_cast<void>(lb.packetize(100, pattern(5000, 0), 10));
+  for (const auto& d : lb.packetize(101, pattern(5000, 1), 10)) {
+    lb.deliver(d);
+  }
+  EXPECT_EQ(lb.sink.order, (std::vector<std::uint32_t>{100, 101}));
+  EXPECT_EQ(lb.sink.lost, std::vector<std::uint32_t>{100});
+}
+
+TEST(Pipeline, BuffersStayWithinTheBudgetWhateverTheMixOfSizes) {
+  ReceiverConfig rc;
+  rc.max_frame_bytes = 2U << 20;
+  rc.max_bytes_in_flight = 9U << 20;
+  auto lb = Loopback::make(sender_for(fec::Scheme::gf16), rc);
+  const std::vector<std::size_t> sizes = {2'000'000, 10'000, 2'000'000, 500'000, 2'000'000, 1'900'000};
+  for (std::uint32_t i = 0; i < 30; ++i) {
+    const auto datagrams = lb.packetize(i, pattern(sizes[i % sizes.size()], i), 10);
+    // Every third frame stays open (its first shard only); the rest complete.
+    for (std::size_t d = 0; d < (i % 3 == 0 ? 1 : datagrams.size()); ++d) {
+      lb.deliver(datagrams[d]);
+      ASSERT_LE(lb.receiver.buffer_bytes(), rc.max_bytes_in_flight) << "frame " << i;
+    }
+  }
+}
+
+TEST(Pipeline, OversizedGf16BlocksAreRefused) {
+  ReceiverConfig rc;
+  rc.max_gf16_block_shards = 1024;
+  auto lb = Loopback::make(sender_for(fec::Scheme::gf16), rc);
+  const auto datagrams = lb.packetize(0, pattern(1000 * 1408, 1), 10);  // 1000 + bit_ceil(100)
+  lb.deliver(datagrams[0]);
+  EXPECT_EQ(lb.receiver.counters().oversize, 1U);
+  EXPECT_EQ(lb.receiver.frames_in_flight(), 0U);
+}
+
+TEST(Pipeline, ReceiverLimitsMustHoldALargestFrame) {
+  ReceiverConfig rc;
+  rc.max_frame_bytes = 16U << 20;
+  rc.max_bytes_in_flight = 32U << 20;
+  EXPECT_FALSE(Reassembler::create(rc, *crypto::Opener::create(testing::fixed_key(),
+                                                               crypto::Direction::host_to_client)));
+}
+
 TEST(Pipeline, Ipv6ShardsWorkWithBothSchemes) {
   for (auto scheme : {fec::Scheme::gf8, fec::Scheme::gf16}) {
     auto lb = Loopback::make(sender_for(scheme, 1388));

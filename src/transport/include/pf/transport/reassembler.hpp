@@ -16,8 +16,10 @@
 // Packets of a frame already delivered or reported are dropped as late.
 //
 // Memory is bounded: at most max_frames_in_flight frames of at most
-// max_frame_bytes each, and buffers (reused across frames) within
-// max_bytes_in_flight. Not thread-safe: one per receiving thread.
+// max_frame_bytes each, frame buffers (reused across frames) within
+// max_bytes_in_flight, and FEC scratch within max_gf16_block_shards shards.
+// A packet older than every open frame never evicts one. Not thread-safe:
+// one per receiving thread, and a FrameSink must not call back into it.
 #pragma once
 
 #include <cstdint>
@@ -35,9 +37,17 @@ namespace pf::transport {
 
 struct ReceiverConfig {
   Stream stream = Stream::video;
+  /// The sender's first frame index (from the session set-up): frames from
+  /// here on that never arrive are reported lost too.
+  std::uint32_t first_frame_index = 0;
   std::size_t max_frames_in_flight = 16;
   std::size_t max_frame_bytes = std::size_t{16} << 20;
+  /// Frame buffers, open or kept for reuse; at least 4 × max_frame_bytes + 4
+  /// shards (a frame's data and its parity room).
   std::size_t max_bytes_in_flight = std::size_t{96} << 20;
+  /// A GF(2^16) block's bit_ceil(parity) + data at most: bounds the decoder's
+  /// scratch (this many shards) and its work per block.
+  std::size_t max_gf16_block_shards = 8192;
   Nanos loss_window = std::chrono::milliseconds(100);
 };
 
