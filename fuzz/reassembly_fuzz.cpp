@@ -50,7 +50,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   ReceiverConfig config;
   config.max_frames_in_flight = 4;
   config.max_frame_bytes = 256 * 1024;
-  config.max_bytes_in_flight = 1024 * 1024;
+  config.max_bytes_in_flight = 1536 * 1024;  // 4 × a largest frame, and its parity room
   auto sealer = pf::crypto::Sealer::create(key(), pf::crypto::Direction::host_to_client);
   auto opener = pf::crypto::Opener::create(key(), pf::crypto::Direction::host_to_client);
   auto receiver = Reassembler::create(config, std::move(*opener));
