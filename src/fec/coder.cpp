@@ -57,7 +57,8 @@ Result<std::unique_ptr<Coder>> make_coder(Scheme scheme) {
   return fail(Errc::invalid_argument, "no erasure coder for scheme {}", to_string(scheme));
 }
 
-void xor_into(std::uint8_t* dst, const std::uint8_t* src, std::size_t n) noexcept {
+[[gnu::target_clones("avx2", "default")]] void xor_into(std::uint8_t* dst, const std::uint8_t* src,
+                                                      std::size_t n) noexcept {
   for (std::size_t i = 0; i < n; ++i) {
     dst[i] ^= src[i];
   }

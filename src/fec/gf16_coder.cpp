@@ -238,16 +238,35 @@ class Gf16Coder final : public Coder {
 
   // The h butterflies of one block, with λ = ω_skew.
   void butterflies(std::size_t first, std::size_t h, std::size_t skew, bool forward,
-                   gf16::MulTable& table) {
+                   gf16::MulTable& scratch) {
     if (skew == 0) {  // λ = 0: both directions reduce to y ← y + x
       xor_into(slot(first + h), slot(first), h * stride_);
       return;
     }
-    gf16::make_table(gf16::field().log[skew], table);
+    const gf16::MulTable* table = &scratch;
+    if (skew < kCachedSkews) {
+      table = &skew_tables()[skew];
+    } else {
+      gf16::make_table(gf16::field().log[skew], scratch);
+    }
     const auto kernel = forward ? kernels_.fft : kernels_.ifft;
     for (std::size_t i = first; i < first + h; ++i) {
-      kernel(slot(i), slot(i + h), stride_, table);
+      kernel(slot(i), slot(i + h), stride_, *table);
     }
+  }
+
+  // The twiddle tables of every transform up to kCachedSkews points (1 MiB,
+  // built once): rebuilding them per block cost as much as the butterflies.
+  static constexpr std::size_t kCachedSkews = 8192;
+  static const std::vector<gf16::MulTable>& skew_tables() {
+    static const std::vector<gf16::MulTable> tables = [] {
+      std::vector<gf16::MulTable> t(kCachedSkews);
+      for (std::size_t x = 1; x < kCachedSkews; ++x) {
+        gf16::make_table(gf16::field().log[x], t[x]);
+      }
+      return t;
+    }();
+    return tables;
   }
 
   // g'_i = Σ_{j : bit j of i clear} g_{i + 2^j}; in place, ascending, since
