@@ -57,11 +57,6 @@ double now_ms(clockid_t clock) {
   return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
 }
 
-double percentile(std::vector<double> v, double q) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[std::min(v.size() - 1, static_cast<std::size_t>(q * static_cast<double>(v.size())))];
-}
-
 // CPU time in ms (utime + stime from /proc) of our children named `comm`.
 double child_cpu_ms(const char* comm) {
   const std::string tag = std::string("(") + comm + ")";

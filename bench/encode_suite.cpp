@@ -40,11 +40,6 @@ std::vector<convert::YuvFrame> frames(std::uint32_t w, std::uint32_t h) {
   return out;
 }
 
-double percentile(std::vector<double> v, double q) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[std::min(v.size() - 1, static_cast<std::size_t>(q * static_cast<double>(v.size())))];
-}
-
 double ms_since(TimePoint t0) {
   return std::chrono::duration<double, std::milli>(steady_clock().now() - t0).count();
 }

@@ -96,11 +96,6 @@ std::vector<std::size_t> lost_data(std::size_t k, std::size_t lost) {
   return all;
 }
 
-double percentile(std::vector<double> v, double q) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[static_cast<std::size_t>(q * static_cast<double>(v.size() - 1))];
-}
-
 void bm_decode(benchmark::State& state, fec::Scheme scheme, std::size_t k, std::size_t m, std::size_t lost) {
   Block block(k, m);
   auto c = coder(scheme);

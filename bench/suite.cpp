@@ -1,11 +1,21 @@
 #include "suite.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <string>
 
 namespace pf::bench {
+
+double percentile(std::vector<double> samples, double q) {
+  if (samples.empty()) {
+    return 0;
+  }
+  std::sort(samples.begin(), samples.end());
+  const auto rank = static_cast<std::size_t>(q * static_cast<double>(samples.size()));
+  return samples[std::min(samples.size() - 1, rank)];
+}
 
 std::span<const Suite> suites() {
   static const Suite all[] = {core_suite(), framering_suite(), capture_suite(), convert_suite(), convert_gpu_suite(), encode_suite(),

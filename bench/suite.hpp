@@ -37,6 +37,9 @@ struct Suite {
 
 [[nodiscard]] std::span<const Suite> suites();
 
+/// The q-quantile (0..1) of samples, by nearest rank; 0 for none.
+[[nodiscard]] double percentile(std::vector<double> samples, double q);
+
 /// A timing by case name; a missing case is a bug in the suite (aborts).
 [[nodiscard]] double timing_ns(const Timings& timings, std::string_view name);
 /// A counter by "case.counter"; a missing one is a bug in the suite (aborts).

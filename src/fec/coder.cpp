@@ -1,5 +1,7 @@
 #include "pf/fec/coder.hpp"
 
+#include <algorithm>
+
 #include "fec_internal.hpp"
 
 namespace pf::fec {
@@ -42,6 +44,39 @@ Status check_shape(Scheme scheme, std::size_t k, std::size_t m, std::size_t shar
                 "{} block of {} data + {} parity shards of {} bytes is out of range", to_string(scheme),
                 k, m, shard_bytes);
   }
+  return ok();
+}
+
+Status Coder::encode(std::span<const std::uint8_t* const> data, std::span<std::uint8_t* const> parity,
+                     std::size_t shard_bytes) {
+  if (auto st = check_shape(scheme(), data.size(), parity.size(), shard_bytes); !st) {
+    return st;
+  }
+  encode_block(data, parity, shard_bytes);
+  return ok();
+}
+
+Status Coder::reconstruct(std::size_t k, std::span<std::uint8_t* const> shards,
+                          std::span<const std::uint8_t> present, std::size_t shard_bytes) {
+  if (shards.size() < k || present.size() != shards.size()) {
+    return fail(Errc::invalid_argument, "{} reconstruct: {} shards and {} flags for k = {}",
+                to_string(scheme()), shards.size(), present.size(), k);
+  }
+  if (auto st = check_shape(scheme(), k, shards.size() - k, shard_bytes); !st) {
+    return st;
+  }
+  const auto received = static_cast<std::size_t>(std::count_if(
+      present.begin(), present.end(), [](std::uint8_t p) { return p != 0; }));
+  const auto data_received = static_cast<std::size_t>(std::count_if(
+      present.begin(), present.begin() + static_cast<std::ptrdiff_t>(k), [](std::uint8_t p) { return p != 0; }));
+  if (data_received == k) {
+    return ok();
+  }
+  if (received < k) {
+    return fail(Errc::limit_reached, "{} block unrecoverable: {} of {} shards received, {} needed",
+                to_string(scheme()), received, shards.size(), k);
+  }
+  reconstruct_block(k, shards, present, shard_bytes);
   return ok();
 }
 

@@ -67,11 +67,8 @@ class Gf16Coder final : public Coder {
 
   [[nodiscard]] Scheme scheme() const noexcept override { return Scheme::gf16; }
 
-  Status encode(std::span<const std::uint8_t* const> data, std::span<std::uint8_t* const> parity,
-                std::size_t shard_bytes) override {
-    if (auto st = check_shape(Scheme::gf16, data.size(), parity.size(), shard_bytes); !st) {
-      return st;
-    }
+  void encode_block(std::span<const std::uint8_t* const> data, std::span<std::uint8_t* const> parity,
+                    std::size_t shard_bytes) override {
     const std::size_t k = data.size();
     const std::size_t m = parity.size();
     const std::size_t big_m = std::bit_ceil(m);
@@ -92,19 +89,11 @@ class Gf16Coder final : public Coder {
     for (std::size_t j = 0; j < m; ++j) {
       copy_out(parity[j], slot(j));
     }
-    return ok();
   }
 
-  Status reconstruct(std::size_t k, std::span<std::uint8_t* const> shards,
-                     std::span<const std::uint8_t> present, std::size_t shard_bytes) override {
-    if (shards.size() < k || present.size() != shards.size()) {
-      return fail(Errc::invalid_argument, "gf16 reconstruct: {} shards and {} flags for k = {}",
-                  shards.size(), present.size(), k);
-    }
+  void reconstruct_block(std::size_t k, std::span<std::uint8_t* const> shards,
+                         std::span<const std::uint8_t> present, std::size_t shard_bytes) override {
     const std::size_t m = shards.size() - k;
-    if (auto st = check_shape(Scheme::gf16, k, m, shard_bytes); !st) {
-      return st;
-    }
     const std::size_t big_m = std::bit_ceil(m);
     const std::size_t used = big_m + k;
     const std::size_t n = std::bit_ceil(used);
@@ -114,20 +103,6 @@ class Gf16Coder final : public Coder {
       }
       return p < used && present[p - big_m] != 0;
     };
-    std::size_t lost_data = 0;
-    std::size_t received = 0;
-    for (std::size_t i = 0; i < k + m; ++i) {
-      received += present[i] != 0 ? 1U : 0U;
-      lost_data += (i < k && present[i] == 0) ? 1U : 0U;
-    }
-    if (lost_data == 0) {
-      return ok();
-    }
-    if (received < k) {
-      return fail(Errc::limit_reached, "gf16 block unrecoverable: {} of {} shards received, {} needed",
-                  received, k + m, k);
-    }
-
     // log E(ω_p) for p ∉ S, log E'(ω_p) for p ∈ S.
     locator_.assign(n, 0);
     for (std::size_t p = 0; p < used; ++p) {
@@ -161,7 +136,6 @@ class Gf16Coder final : public Coder {
       kernels_.mul(slot(p), stride_, table);
       copy_out(shards[i], slot(p));
     }
-    return ok();
   }
 
  private:

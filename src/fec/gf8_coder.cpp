@@ -45,11 +45,8 @@ class Gf8Coder final : public Coder {
  public:
   [[nodiscard]] Scheme scheme() const noexcept override { return Scheme::gf8; }
 
-  Status encode(std::span<const std::uint8_t* const> data, std::span<std::uint8_t* const> parity,
-                std::size_t shard_bytes) override {
-    if (auto st = check_shape(Scheme::gf8, data.size(), parity.size(), shard_bytes); !st) {
-      return st;
-    }
+  void encode_block(std::span<const std::uint8_t* const> data, std::span<std::uint8_t* const> parity,
+                    std::size_t shard_bytes) override {
     const auto k = static_cast<unsigned>(data.size());
     const auto m = static_cast<unsigned>(parity.size());
     const unsigned char* tables = encode_tables(k, m);
@@ -58,39 +55,23 @@ class Gf8Coder final : public Coder {
     ec_encode_data(static_cast<int>(shard_bytes), static_cast<int>(k), static_cast<int>(m),
                    const_cast<unsigned char*>(tables), const_cast<unsigned char**>(sources_.data()),
                    outputs_.data());
-    return ok();
   }
 
-  Status reconstruct(std::size_t k, std::span<std::uint8_t* const> shards,
-                     std::span<const std::uint8_t> present, std::size_t shard_bytes) override {
-    if (shards.size() < k || present.size() != shards.size()) {
-      return fail(Errc::invalid_argument, "gf8 reconstruct: {} shards and {} flags for k = {}",
-                  shards.size(), present.size(), k);
-    }
+  void reconstruct_block(std::size_t k, std::span<std::uint8_t* const> shards,
+                         std::span<const std::uint8_t> present, std::size_t shard_bytes) override {
     const std::size_t m = shards.size() - k;
-    if (auto st = check_shape(Scheme::gf8, k, m, shard_bytes); !st) {
-      return st;
-    }
     lost_.clear();
     known_.clear();
     rows_.clear();
     for (unsigned i = 0; i < k; ++i) {
       (present[i] != 0 ? known_ : lost_).push_back(i);
     }
-    if (lost_.empty()) {
-      return ok();
-    }
     for (unsigned j = 0; j < m && rows_.size() < lost_.size(); ++j) {
       if (present[k + j] != 0) {
         rows_.push_back(j);
       }
     }
-    if (rows_.size() < lost_.size()) {
-      return fail(Errc::limit_reached, "gf8 block unrecoverable: {} data shards lost, {} parity received",
-                  lost_.size(), rows_.size());
-    }
     solve(static_cast<unsigned>(k), static_cast<unsigned>(m), shards, shard_bytes);
-    return ok();
   }
 
  private:

@@ -180,33 +180,6 @@ TEST(Gf8, RecoversAnyLossWithinTheParityBudget) {
   }
 }
 
-TEST(Gf8, EveryErasurePatternOfASmallBlock) {
-  // MDS: all C(7, ≤3) patterns of a 4 + 3 block.
-  std::mt19937_64 rng(3);
-  auto coder = coder_for(Scheme::gf8);
-  const auto data = random_shards(4, 40, rng);
-  const auto parity = encode(*coder, data, 3);
-  for (unsigned mask = 0; mask < (1U << 7); ++mask) {
-    if (std::popcount(mask) > 3) {
-      continue;
-    }
-    std::vector<Shard> block = data;
-    block.insert(block.end(), parity.begin(), parity.end());
-    std::vector<std::uint8_t> present(7);
-    for (unsigned i = 0; i < 7; ++i) {
-      present[i] = ((mask >> i) & 1U) != 0 ? 0 : 1;
-      if (present[i] == 0) {
-        block[i].assign(40, 0);
-      }
-    }
-    const auto ptrs = views(block);
-    ASSERT_TRUE(coder->reconstruct(4, ptrs, present, 40).has_value()) << mask;
-    for (unsigned i = 0; i < 4; ++i) {
-      ASSERT_EQ(block[i], data[i]) << "mask " << mask;
-    }
-  }
-}
-
 // ---- gf16 ---------------------------------------------------------------
 
 TEST(Gf16Field, TheBasisIsACantorBasis) {
@@ -315,32 +288,44 @@ TEST(Gf16, RecoversAnyLossWithinTheParityBudget) {
   }
 }
 
+// MDS: every pattern of at most m erasures of small blocks recovers.
+void every_erasure_pattern(Scheme scheme, unsigned k, unsigned m, std::mt19937_64& rng) {
+  auto coder = coder_for(scheme);
+  const unsigned n = k + m;
+  const auto data = random_shards(k, 64, rng);
+  const auto parity = encode(*coder, data, m);
+  for (unsigned mask = 0; mask < (1U << n); ++mask) {
+    if (static_cast<unsigned>(std::popcount(mask)) > m) {
+      continue;
+    }
+    std::vector<Shard> block = data;
+    block.insert(block.end(), parity.begin(), parity.end());
+    std::vector<std::uint8_t> present(n);
+    for (unsigned i = 0; i < n; ++i) {
+      present[i] = ((mask >> i) & 1U) != 0 ? 0 : 1;
+      if (present[i] == 0) {
+        block[i].assign(64, 0);
+      }
+    }
+    const auto ptrs = views(block);
+    ASSERT_TRUE(coder->reconstruct(k, ptrs, present, 64).has_value());
+    for (unsigned i = 0; i < k; ++i) {
+      ASSERT_EQ(block[i], data[i]) << to_string(scheme) << " k=" << k << " m=" << m << " mask " << mask;
+    }
+  }
+}
+
+TEST(Gf8, EveryErasurePatternOfSmallBlocks) {
+  std::mt19937_64 rng(3);
+  for (const auto& [k, m] : {std::pair{4U, 3U}, {5U, 4U}, {3U, 5U}}) {
+    every_erasure_pattern(Scheme::gf8, k, m, rng);
+  }
+}
+
 TEST(Gf16, EveryErasurePatternOfSmallBlocks) {
   std::mt19937_64 rng(23);
   for (const auto& [k, m] : {std::pair{4U, 3U}, {5U, 4U}, {3U, 5U}}) {
-    auto coder = coder_for(Scheme::gf16);
-    const unsigned n = k + m;
-    const auto data = random_shards(k, 64, rng);
-    const auto parity = encode(*coder, data, m);
-    for (unsigned mask = 0; mask < (1U << n); ++mask) {
-      if (static_cast<unsigned>(std::popcount(mask)) > m) {
-        continue;
-      }
-      std::vector<Shard> block = data;
-      block.insert(block.end(), parity.begin(), parity.end());
-      std::vector<std::uint8_t> present(n);
-      for (unsigned i = 0; i < n; ++i) {
-        present[i] = ((mask >> i) & 1U) != 0 ? 0 : 1;
-        if (present[i] == 0) {
-          block[i].assign(64, 0);
-        }
-      }
-      const auto ptrs = views(block);
-      ASSERT_TRUE(coder->reconstruct(k, ptrs, present, 64).has_value());
-      for (unsigned i = 0; i < k; ++i) {
-        ASSERT_EQ(block[i], data[i]) << "k=" << k << " m=" << m << " mask " << mask;
-      }
-    }
+    every_erasure_pattern(Scheme::gf16, k, m, rng);
   }
 }
 

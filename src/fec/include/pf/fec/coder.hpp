@@ -64,19 +64,27 @@ class Coder {
   [[nodiscard]] virtual Scheme scheme() const noexcept = 0;
 
   /// Computes parity[0..m) from data[0..k); every pointer addresses
-  /// shard_bytes bytes. Inputs are not modified.
-  [[nodiscard]] virtual Status encode(std::span<const std::uint8_t* const> data,
-                                      std::span<std::uint8_t* const> parity,
-                                      std::size_t shard_bytes) = 0;
+  /// shard_bytes bytes. Inputs are not modified. invalid_argument for a
+  /// shape outside the scheme's limits.
+  [[nodiscard]] Status encode(std::span<const std::uint8_t* const> data,
+                              std::span<std::uint8_t* const> parity, std::size_t shard_bytes);
 
   /// shards: k data then m parity pointers. present[i] != 0 marks the shards
   /// that hold received bytes. Writes every missing data shard (missing
   /// parity is not rebuilt) and leaves present shards untouched. With fewer
   /// than k shards present it fails with Errc::limit_reached and writes
   /// nothing: a block is recovered exactly or not at all.
-  [[nodiscard]] virtual Status reconstruct(std::size_t k, std::span<std::uint8_t* const> shards,
-                                           std::span<const std::uint8_t> present,
-                                           std::size_t shard_bytes) = 0;
+  [[nodiscard]] Status reconstruct(std::size_t k, std::span<std::uint8_t* const> shards,
+                                   std::span<const std::uint8_t> present, std::size_t shard_bytes);
+
+ protected:
+  /// The arithmetic, called with a shape check_shape() accepted.
+  virtual void encode_block(std::span<const std::uint8_t* const> data,
+                            std::span<std::uint8_t* const> parity, std::size_t shard_bytes) = 0;
+  /// Called with a valid shape, at least k shards present and at least one
+  /// data shard missing.
+  virtual void reconstruct_block(std::size_t k, std::span<std::uint8_t* const> shards,
+                                 std::span<const std::uint8_t> present, std::size_t shard_bytes) = 0;
 };
 
 /// A coder for gf8 or gf16 (Scheme::none has no coder: invalid_argument).
