@@ -9,7 +9,11 @@
 
 namespace pf::fec {
 
-[[nodiscard]] std::unique_ptr<Coder> make_gf8_coder();
+/// The GF(2^8) multiply-accumulate: the CPU's Galois-field instructions
+/// when it has them (automatic), or ISA-L; tests pick each.
+enum class Gf8Kernel : std::uint8_t { automatic = 0, isal = 1, gfni = 2 };
+
+[[nodiscard]] std::unique_ptr<Coder> make_gf8_coder(Gf8Kernel kernel = Gf8Kernel::automatic);
 [[nodiscard]] std::unique_ptr<Coder> make_gf16_coder();
 
 /// dst ^= src over n bytes (written for the vectoriser).

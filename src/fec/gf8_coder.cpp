@@ -1,8 +1,9 @@
 // Reed–Solomon over GF(2^8), Moonlight's Cauchy construction.
 //
-// Encoding is one matrix–vector product over the shards; ISA-L does the
-// multiply-accumulate (its fastest kernel for this CPU, chosen at run time)
-// with coefficient tables cached per (k, m).
+// Encoding is one matrix–vector product over the shards, with the
+// coefficient tables cached per (k, m). The multiply-accumulate runs on the
+// Galois-field instructions where the CPU has them (gf8_gfni.*), else in
+// ISA-L (its fastest kernel for the CPU, chosen at run time).
 //
 // Decoding never inverts a k×k matrix. With e data shards lost and e parity
 // rows R chosen from those received, the lost data d_L satisfy
@@ -18,43 +19,53 @@
 
 #include "fec_internal.hpp"
 #include "gf8_field.hpp"
+#include "gf8_gfni.hpp"
 
 namespace pf::fec {
 namespace {
 
 // ISA-L's 32-byte multiplication table for each constant, built once.
-struct MulTables {
+struct IsalTables {
   std::array<std::array<unsigned char, 32>, 256> table{};
-  MulTables() {
+  IsalTables() {
     for (unsigned c = 0; c < 256; ++c) {
       gf_vect_mul_init(static_cast<unsigned char>(c), table[c].data());
     }
   }
 };
 
-const MulTables& mul_tables() {
-  static const MulTables tables;
+const IsalTables& isal_tables() {
+  static const IsalTables tables;
   return tables;
 }
 
-void put_coefficient(std::uint8_t coefficient, unsigned char* slot) {
-  std::memcpy(slot, mul_tables().table[coefficient].data(), 32);
-}
+// A rows × k coefficient matrix, row-major, with the kernel's tables for it.
+struct Matrix {
+  std::size_t rows = 0;
+  std::size_t k = 0;
+  std::vector<std::uint8_t> coefficients;
+  std::vector<unsigned char> isal;    ///< 32 bytes per coefficient
+  std::vector<std::uint64_t> gfni;    ///< one affine matrix per coefficient
+
+  void reset(std::size_t r, std::size_t columns) {
+    rows = r;
+    k = columns;
+    coefficients.resize(r * columns);
+  }
+};
 
 class Gf8Coder final : public Coder {
  public:
+  explicit Gf8Coder(Gf8Kernel kernel)
+      : gfni_(kernel == Gf8Kernel::gfni || (kernel == Gf8Kernel::automatic && gf8::gfni_supported())) {}
+
   [[nodiscard]] Scheme scheme() const noexcept override { return Scheme::gf8; }
 
+ private:
   void encode_block(std::span<const std::uint8_t* const> data, std::span<std::uint8_t* const> parity,
                     std::size_t shard_bytes) override {
-    const auto k = static_cast<unsigned>(data.size());
-    const auto m = static_cast<unsigned>(parity.size());
-    const unsigned char* tables = encode_tables(k, m);
-    sources_.assign(data.begin(), data.end());
-    outputs_.assign(parity.begin(), parity.end());
-    ec_encode_data(static_cast<int>(shard_bytes), static_cast<int>(k), static_cast<int>(m),
-                   const_cast<unsigned char*>(tables), const_cast<unsigned char**>(sources_.data()),
-                   outputs_.data());
+    multiply(encode_matrix(static_cast<unsigned>(data.size()), static_cast<unsigned>(parity.size())),
+             shard_bytes, data.data(), parity.data());
   }
 
   void reconstruct_block(std::size_t k, std::span<std::uint8_t* const> shards,
@@ -74,47 +85,70 @@ class Gf8Coder final : public Coder {
     solve(static_cast<unsigned>(k), static_cast<unsigned>(m), shards, shard_bytes);
   }
 
- private:
-  struct CachedTables {
-    unsigned k = 0;
-    unsigned m = 0;
+  // Fills the kernel's tables from matrix.coefficients.
+  void prepare(Matrix& matrix) const {
+    const std::size_t n = matrix.coefficients.size();
+    if (gfni_) {
+      matrix.gfni.resize(n);
+      for (std::size_t i = 0; i < n; ++i) {
+        matrix.gfni[i] = gf8::gfni_matrix(matrix.coefficients[i]);
+      }
+    } else {
+      matrix.isal.resize(32 * n);
+      for (std::size_t i = 0; i < n; ++i) {
+        std::memcpy(&matrix.isal[32 * i], isal_tables().table[matrix.coefficients[i]].data(), 32);
+      }
+    }
+  }
+
+  // out[r] = Σ_c matrix[r][c] · in[c] over len bytes.
+  void multiply(const Matrix& matrix, std::size_t len, const std::uint8_t* const* in,
+                std::uint8_t* const* out) const {
+    if (gfni_) {
+      gf8::gfni_dot(len, matrix.k, matrix.rows, matrix.gfni.data(), matrix.coefficients.data(), in, out);
+    } else {
+      ec_encode_data(static_cast<int>(len), static_cast<int>(matrix.k), static_cast<int>(matrix.rows),
+                     const_cast<unsigned char*>(matrix.isal.data()), const_cast<unsigned char**>(in),
+                     const_cast<unsigned char**>(out));
+    }
+  }
+
+  struct Cached {
     std::uint64_t last_use = 0;
-    std::vector<unsigned char> tables;
+    Matrix matrix;
   };
   static constexpr std::size_t kCachedShapes = 8;
 
-  const unsigned char* encode_tables(unsigned k, unsigned m) {
+  const Matrix& encode_matrix(unsigned k, unsigned m) {
     ++clock_;
     for (auto& entry : cache_) {
-      if (entry.k == k && entry.m == m) {
+      if (entry.matrix.k == k && entry.matrix.rows == m) {
         entry.last_use = clock_;
-        return entry.tables.data();
+        return entry.matrix;
       }
     }
-    CachedTables* slot = nullptr;
+    Cached* slot = nullptr;
     if (cache_.size() < kCachedShapes) {
       slot = &cache_.emplace_back();
     } else {
       slot = &*std::min_element(cache_.begin(), cache_.end(),
                                 [](const auto& a, const auto& b) { return a.last_use < b.last_use; });
     }
-    slot->k = k;
-    slot->m = m;
     slot->last_use = clock_;
-    slot->tables.resize(std::size_t{32} * k * m);
+    slot->matrix.reset(m, k);
     for (unsigned j = 0; j < m; ++j) {
       for (unsigned i = 0; i < k; ++i) {
-        put_coefficient(gf8::cauchy(m, i, j), &slot->tables[(std::size_t{j} * k + i) * 32]);
+        slot->matrix.coefficients[std::size_t{j} * k + i] = gf8::cauchy(m, i, j);
       }
     }
-    return slot->tables.data();
+    prepare(slot->matrix);
+    return slot->matrix;
   }
 
   // Writes every lost data shard; lost_, known_ and rows_ are filled and
   // rows_.size() == lost_.size().
   void solve(unsigned k, unsigned m, std::span<std::uint8_t* const> shards, std::size_t shard_bytes) {
     const std::size_t e = lost_.size();
-    const auto len = static_cast<int>(shard_bytes);
 
     // 1. syndrome s_r = p_R[r] + Σ_{c∈K} P[R[r]][c] · d_c, into scratch.
     scratch_.resize(e * shard_bytes);
@@ -123,16 +157,16 @@ class Gf8Coder final : public Coder {
       syndromes_[r] = scratch_.data() + r * shard_bytes;
     }
     if (!known_.empty()) {
-      tables_.resize(std::size_t{32} * e * known_.size());
+      syndrome_matrix_.reset(e, known_.size());
       sources_.resize(known_.size());
       for (std::size_t c = 0; c < known_.size(); ++c) {
         sources_[c] = shards[known_[c]];
         for (std::size_t r = 0; r < e; ++r) {
-          put_coefficient(gf8::cauchy(m, known_[c], rows_[r]), &tables_[(r * known_.size() + c) * 32]);
+          syndrome_matrix_.coefficients[r * known_.size() + c] = gf8::cauchy(m, known_[c], rows_[r]);
         }
       }
-      ec_encode_data(len, static_cast<int>(known_.size()), static_cast<int>(e), tables_.data(),
-                     const_cast<unsigned char**>(sources_.data()), syndromes_.data());
+      prepare(syndrome_matrix_);
+      multiply(syndrome_matrix_, shard_bytes, sources_.data(), syndromes_.data());
     } else {
       std::memset(scratch_.data(), 0, scratch_.size());
     }
@@ -142,20 +176,16 @@ class Gf8Coder final : public Coder {
 
     // 2. d_L = C⁻¹ · s with C[r][c] = 1 / (x_r + y_c), x_r = R[r], y_c = m + L[c].
     invert_cauchy(m);
-    tables_.resize(std::size_t{32} * e * e);
+    prepare(inverse_);
     outputs_.resize(e);
     for (std::size_t c = 0; c < e; ++c) {
       outputs_[c] = shards[lost_[c]];
-      for (std::size_t r = 0; r < e; ++r) {
-        put_coefficient(inverse_[c * e + r], &tables_[(c * e + r) * 32]);
-      }
     }
     sources_.assign(syndromes_.begin(), syndromes_.end());
-    ec_encode_data(len, static_cast<int>(e), static_cast<int>(e), tables_.data(),
-                   const_cast<unsigned char**>(sources_.data()), outputs_.data());
+    multiply(inverse_, shard_bytes, sources_.data(), outputs_.data());
   }
 
-  // inverse_[c·e + r] = (C⁻¹)[c][r] for the Cauchy matrix C[r][c] = 1/(x_r + y_c):
+  // inverse_[c][r] = (C⁻¹)[c][r] for the Cauchy matrix C[r][c] = 1/(x_r + y_c):
   //   (C⁻¹)[c][r] = Π_t(y_c + x_t) · Π_t(x_r + y_t)
   //                 / ((x_r + y_c) · Π_{t≠r}(x_r + x_t) · Π_{t≠c}(y_c + y_t))
   // (the classical closed form; in characteristic 2 every difference is a sum).
@@ -181,26 +211,27 @@ class Gf8Coder final : public Coder {
       log_a_[i] = a % 255U;
       log_b_[i] = b % 255U;
     }
-    inverse_.resize(e * e);
+    inverse_.reset(e, e);
     for (std::size_t c = 0; c < e; ++c) {
       for (std::size_t r = 0; r < e; ++r) {
         const unsigned l = log_a_[c] + log_b_[r] + 255U - t.log[x(r) ^ y(c)];
-        inverse_[c * e + r] = t.exp[l % 255U];
+        inverse_.coefficients[c * e + r] = t.exp[l % 255U];
       }
     }
   }
 
+  bool gfni_;
   std::uint64_t clock_ = 0;
-  std::vector<CachedTables> cache_;
+  std::vector<Cached> cache_;
+  Matrix syndrome_matrix_, inverse_;
   std::vector<unsigned> lost_, known_, rows_, log_a_, log_b_;
-  std::vector<std::uint8_t> inverse_;
-  std::vector<unsigned char> tables_, scratch_;
-  std::vector<const unsigned char*> sources_;
-  std::vector<unsigned char*> outputs_, syndromes_;
+  std::vector<std::uint8_t> scratch_;
+  std::vector<const std::uint8_t*> sources_;
+  std::vector<std::uint8_t*> outputs_, syndromes_;
 };
 
 }  // namespace
 
-std::unique_ptr<Coder> make_gf8_coder() { return std::make_unique<Gf8Coder>(); }
+std::unique_ptr<Coder> make_gf8_coder(Gf8Kernel kernel) { return std::make_unique<Gf8Coder>(kernel); }
 
 }  // namespace pf::fec

@@ -10,9 +10,11 @@
 #include <string>
 #include <vector>
 
+#include "fec_internal.hpp"
 #include "gf16_field.hpp"
 #include "gf16_kernels.hpp"
 #include "gf8_field.hpp"
+#include "gf8_gfni.hpp"
 #include "pf/fec/coder.hpp"
 #include "pf/fec/parity.hpp"
 
@@ -136,15 +138,56 @@ std::vector<KatCase> load_kat() {
   return cases;
 }
 
+// Both multiply-accumulate kernels where the CPU runs them.
+std::vector<Gf8Kernel> gf8_kernels() {
+  std::vector<Gf8Kernel> kernels = {Gf8Kernel::isal};
+  if (gf8::gfni_supported()) {
+    kernels.push_back(Gf8Kernel::gfni);
+  }
+  return kernels;
+}
+
 TEST(Gf8, MatchesTheMoonlightDecodersKnownAnswers) {
   const auto cases = load_kat();
   ASSERT_EQ(cases.size(), 12U);
-  auto coder = coder_for(Scheme::gf8);
-  for (const auto& c : cases) {
-    SCOPED_TRACE(::testing::Message() << "k=" << c.k << " m=" << c.m);
-    ASSERT_EQ(c.data.size(), c.k);
-    ASSERT_EQ(c.parity.size(), c.m);
-    EXPECT_EQ(encode(*coder, c.data, c.m), c.parity);
+  for (const Gf8Kernel kernel : gf8_kernels()) {
+    auto coder = make_gf8_coder(kernel);
+    for (const auto& c : cases) {
+      SCOPED_TRACE(::testing::Message() << "kernel " << static_cast<int>(kernel) << " k=" << c.k << " m=" << c.m);
+      ASSERT_EQ(c.data.size(), c.k);
+      ASSERT_EQ(c.parity.size(), c.m);
+      EXPECT_EQ(encode(*coder, c.data, c.m), c.parity);
+    }
+  }
+}
+
+TEST(Gf8, BothKernelsEncodeAndRebuildAlike) {
+  if (!gf8::gfni_supported()) {
+    GTEST_SKIP() << "this CPU has no GFNI: only the ISA-L kernel runs here";
+  }
+  std::mt19937_64 rng(31);
+  auto isal = make_gf8_coder(Gf8Kernel::isal);
+  auto gfni = make_gf8_coder(Gf8Kernel::gfni);
+  for (const auto& [k, m, bytes] : {std::tuple{100U, 20U, 1408U}, {17U, 9U, 1388U}, {3U, 2U, 31U}, {200U, 55U, 65U}}) {
+    const auto data = random_shards(k, bytes, rng);
+    const auto parity = encode(*isal, data, m);
+    EXPECT_EQ(encode(*gfni, data, m), parity);
+    std::vector<Shard> block = data;
+    block.insert(block.end(), parity.begin(), parity.end());
+    std::vector<std::uint8_t> present(k + m, 1);
+    for (unsigned i = 0; i < m; ++i) {
+      present[(i * 7) % k] = 0;
+    }
+    for (std::size_t i = 0; i < k; ++i) {
+      if (present[i] == 0) {
+        block[i].assign(bytes, 0);
+      }
+    }
+    const auto ptrs = views(block);
+    ASSERT_TRUE(gfni->reconstruct(k, ptrs, present, bytes).has_value());
+    for (std::size_t i = 0; i < k; ++i) {
+      ASSERT_EQ(block[i], data[i]) << "k=" << k << " shard " << i;
+    }
   }
 }
 
