@@ -63,7 +63,7 @@ void fwht_mod(std::uint32_t* a, std::size_t n) noexcept {
 
 class Gf16Coder final : public Coder {
  public:
-  Gf16Coder() : kernels_(gf16::kernels()) {}
+  explicit Gf16Coder(const gf16::Kernels& kernels) : kernels_(kernels) {}
 
   [[nodiscard]] Scheme scheme() const noexcept override { return Scheme::gf16; }
 
@@ -222,6 +222,9 @@ class Gf16Coder final : public Coder {
       table = &skew_tables()[skew];
     } else {
       gf16::make_table(gf16::field().log[skew], scratch);
+      if (kernels_.butterflies_use_affine) {
+        gf16::make_affine(gf16::field().log[skew], scratch);
+      }
     }
     const auto kernel = forward ? kernels_.fft : kernels_.ifft;
     for (std::size_t i = first; i < first + h; ++i) {
@@ -237,6 +240,7 @@ class Gf16Coder final : public Coder {
       std::vector<gf16::MulTable> t(kCachedSkews);
       for (std::size_t x = 1; x < kCachedSkews; ++x) {
         gf16::make_table(gf16::field().log[x], t[x]);
+        gf16::make_affine(gf16::field().log[x], t[x]);
       }
       return t;
     }();
@@ -293,6 +297,8 @@ class Gf16Coder final : public Coder {
 
 }  // namespace
 
-std::unique_ptr<Coder> make_gf16_coder() { return std::make_unique<Gf16Coder>(); }
+std::unique_ptr<Coder> make_gf16_coder(const gf16::Kernels* kernels) {
+  return std::make_unique<Gf16Coder>(kernels != nullptr ? *kernels : gf16::kernels());
+}
 
 }  // namespace pf::fec

@@ -2,6 +2,8 @@
 
 #include <immintrin.h>
 
+#include <vector>
+
 #include "gf16_field.hpp"
 
 namespace pf::fec::gf16 {
@@ -23,6 +25,27 @@ void make_table(std::uint32_t log_lambda, MulTable& table) noexcept {
       table.hi[16 * q + n] = static_cast<std::uint8_t>(products[n] >> 8);
     }
   }
+}
+
+void make_affine(std::uint32_t log_lambda, MulTable& table) noexcept {
+  const Field& f = field();
+  // rows[i] bit t = bit i of λ·v_t: the 16×16 matrix of the map, row by output bit.
+  std::array<std::uint16_t, kBits> rows{};
+  for (std::uint32_t t = 0; t < kBits; ++t) {
+    const std::uint32_t product = f.exp[add_mod(f.log[1U << t], log_lambda)];
+    for (std::uint32_t i = 0; i < kBits; ++i) {
+      rows[i] = static_cast<std::uint16_t>(rows[i] | (((product >> i) & 1U) << t));
+    }
+  }
+  // The instruction takes output bit i's row from byte 7 − i of the matrix.
+  const auto matrix = [&](std::uint32_t out_base, std::uint32_t in_shift) {
+    std::uint64_t m = 0;
+    for (std::uint32_t i = 0; i < 8; ++i) {
+      m |= std::uint64_t{static_cast<std::uint8_t>(rows[out_base + i] >> in_shift)} << (8 * (7 - i));
+    }
+    return m;
+  };
+  table.affine = {matrix(0, 0), matrix(0, 8), matrix(8, 0), matrix(8, 8)};
 }
 
 namespace {
@@ -159,15 +182,90 @@ struct Avx2Table {
   }
 }
 
-constexpr Kernels kPortable{"portable", mul_portable, fft_portable, ifft_portable};
-constexpr Kernels kAvx2{"avx2", mul_avx2, fft_avx2, ifft_avx2};
+// ---- GFNI: four affine transforms per 32 symbols -------------------------
+
+struct GfniMatrices {
+  __m256i ll, lh, hl, hh;
+};
+
+[[gnu::target("gfni,avx2")]] inline GfniMatrices load_affine(const MulTable& t) noexcept {
+  return {_mm256_set1_epi64x(static_cast<long long>(t.affine[0])),
+          _mm256_set1_epi64x(static_cast<long long>(t.affine[1])),
+          _mm256_set1_epi64x(static_cast<long long>(t.affine[2])),
+          _mm256_set1_epi64x(static_cast<long long>(t.affine[3]))};
+}
+
+[[gnu::target("gfni,avx2")]] inline void mul_gfni_regs(__m256i& lo, __m256i& hi, const GfniMatrices& m) noexcept {
+  const __m256i rlo = _mm256_xor_si256(_mm256_gf2p8affine_epi64_epi8(lo, m.ll, 0),
+                                       _mm256_gf2p8affine_epi64_epi8(hi, m.lh, 0));
+  const __m256i rhi = _mm256_xor_si256(_mm256_gf2p8affine_epi64_epi8(lo, m.hl, 0),
+                                       _mm256_gf2p8affine_epi64_epi8(hi, m.hh, 0));
+  lo = rlo;
+  hi = rhi;
+}
+
+[[gnu::target("gfni,avx2")]] void fft_gfni(std::uint8_t* x, std::uint8_t* y, std::size_t bytes,
+                                           const MulTable& t) noexcept {
+  const GfniMatrices m = load_affine(t);
+  for (std::size_t c = 0; c < bytes; c += kChunkBytes) {
+    const __m256i ylo = load(y + c);
+    const __m256i yhi = load(y + c + 32);
+    __m256i plo = ylo;
+    __m256i phi = yhi;
+    mul_gfni_regs(plo, phi, m);
+    const __m256i xlo = _mm256_xor_si256(load(x + c), plo);
+    const __m256i xhi = _mm256_xor_si256(load(x + c + 32), phi);
+    store(x + c, xlo);
+    store(x + c + 32, xhi);
+    store(y + c, _mm256_xor_si256(ylo, xlo));
+    store(y + c + 32, _mm256_xor_si256(yhi, xhi));
+  }
+}
+
+[[gnu::target("gfni,avx2")]] void ifft_gfni(std::uint8_t* x, std::uint8_t* y, std::size_t bytes,
+                                            const MulTable& t) noexcept {
+  const GfniMatrices m = load_affine(t);
+  for (std::size_t c = 0; c < bytes; c += kChunkBytes) {
+    const __m256i xlo = load(x + c);
+    const __m256i xhi = load(x + c + 32);
+    const __m256i ylo = _mm256_xor_si256(load(y + c), xlo);
+    const __m256i yhi = _mm256_xor_si256(load(y + c + 32), xhi);
+    store(y + c, ylo);
+    store(y + c + 32, yhi);
+    __m256i plo = ylo;
+    __m256i phi = yhi;
+    mul_gfni_regs(plo, phi, m);
+    store(x + c, _mm256_xor_si256(xlo, plo));
+    store(x + c + 32, _mm256_xor_si256(xhi, phi));
+  }
+}
+
+constexpr Kernels kPortable{"portable", mul_portable, fft_portable, ifft_portable, false};
+constexpr Kernels kAvx2{"avx2", mul_avx2, fft_avx2, ifft_avx2, false};
+// Multiplying one shard (decode's per-shard scaling) keeps the byte
+// shuffles: their tables are cheaper to build than the matrices.
+constexpr Kernels kGfni{"gfni", mul_avx2, fft_gfni, ifft_gfni, true};
 
 }  // namespace
 
 const Kernels& portable_kernels() noexcept { return kPortable; }
 
+std::span<const Kernels* const> runnable_kernels() noexcept {
+  static const std::vector<const Kernels*> all = [] {
+    std::vector<const Kernels*> v = {&kPortable};
+    if (__builtin_cpu_supports("avx2")) {
+      v.push_back(&kAvx2);
+      if (__builtin_cpu_supports("gfni")) {
+        v.push_back(&kGfni);
+      }
+    }
+    return v;
+  }();
+  return all;
+}
+
 const Kernels& kernels() noexcept {
-  static const Kernels& chosen = __builtin_cpu_supports("avx2") ? kAvx2 : kPortable;
+  static const Kernels& chosen = *runnable_kernels().back();
   return chosen;
 }
 

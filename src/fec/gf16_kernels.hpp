@@ -11,6 +11,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <span>
 
 namespace pf::fec::gf16 {
 
@@ -20,10 +21,16 @@ struct MulTable {
   /// lo[16·q + n] / hi[16·q + n]: low / high byte of ω_{n << 4q} · λ.
   alignas(32) std::array<std::uint8_t, 64> lo{};
   alignas(32) std::array<std::uint8_t, 64> hi{};
+  /// The same map as four 8×8 bit matrices for the Galois-field affine
+  /// instruction: low ← [0]·low + [1]·high, high ← [2]·low + [3]·high.
+  std::array<std::uint64_t, 4> affine{};
 };
 
-/// The table of λ = exp(log_lambda).
+/// The nibble tables of λ = exp(log_lambda) (what `mul` and the byte-shuffle
+/// butterflies read).
 void make_table(std::uint32_t log_lambda, MulTable& table) noexcept;
+/// Adds the affine matrices (what the Galois-field butterflies read).
+void make_affine(std::uint32_t log_lambda, MulTable& table) noexcept;
 
 struct Kernels {
   const char* name = "";
@@ -33,11 +40,15 @@ struct Kernels {
   void (*fft)(std::uint8_t* x, std::uint8_t* y, std::size_t bytes, const MulTable& t) noexcept = nullptr;
   /// y ← y + x, then x ← x + λ·y        (its inverse)
   void (*ifft)(std::uint8_t* x, std::uint8_t* y, std::size_t bytes, const MulTable& t) noexcept = nullptr;
+  /// Whether fft/ifft read MulTable::affine (make_affine) besides the nibble tables.
+  bool butterflies_use_affine = false;
 };
 
 /// The fastest kernels this CPU runs (chosen once).
 [[nodiscard]] const Kernels& kernels() noexcept;
 /// Plain C++ kernels; the reference the vector ones are tested against.
 [[nodiscard]] const Kernels& portable_kernels() noexcept;
+/// Every kernel set this CPU runs (portable first), for tests.
+[[nodiscard]] std::span<const Kernels* const> runnable_kernels() noexcept;
 
 }  // namespace pf::fec::gf16

@@ -266,32 +266,68 @@ TEST(Gf16Field, MultiplicationIsAField) {
   }
 }
 
-TEST(Gf16Kernels, VectorKernelsMatchThePortableOnes) {
+TEST(Gf16Kernels, EveryKernelMatchesThePortableOne) {
   std::mt19937_64 rng(13);
-  const auto& fast = gf16::kernels();
   const auto& slow = gf16::portable_kernels();
-  for (int t = 0; t < 50; ++t) {
-    gf16::MulTable table;
-    const auto log_lambda = static_cast<std::uint32_t>(rng() % gf16::kModulus);
-    gf16::make_table(log_lambda, table);
-    auto x = random_shards(1, 1408, rng)[0];
-    auto y = random_shards(1, 1408, rng)[0];
-    auto x2 = x, y2 = y;
-    fast.fft(x.data(), y.data(), x.size(), table);
-    slow.fft(x2.data(), y2.data(), x2.size(), table);
-    ASSERT_EQ(x, x2);
-    ASSERT_EQ(y, y2);
-    fast.ifft(x.data(), y.data(), x.size(), table);
-    slow.ifft(x2.data(), y2.data(), x2.size(), table);
-    ASSERT_EQ(x, x2);
-    ASSERT_EQ(y, y2);
-    fast.mul(x.data(), x.size(), table);
-    slow.mul(x2.data(), x2.size(), table);
-    ASSERT_EQ(x, x2);
-    // and the table multiplies by λ
-    const std::uint16_t symbol = static_cast<std::uint16_t>(y[0] | (y[32] << 8));
-    fast.mul(y.data(), 64, table);
-    EXPECT_EQ(static_cast<std::uint16_t>(y[0] | (y[32] << 8)), gf16::mul_log(symbol, log_lambda));
+  for (const gf16::Kernels* fast : gf16::runnable_kernels()) {
+    SCOPED_TRACE(fast->name);
+    for (int t = 0; t < 50; ++t) {
+      gf16::MulTable table;
+      const auto log_lambda = static_cast<std::uint32_t>(rng() % gf16::kModulus);
+      gf16::make_table(log_lambda, table);
+      gf16::make_affine(log_lambda, table);
+      auto x = random_shards(1, 1408, rng)[0];
+      auto y = random_shards(1, 1408, rng)[0];
+      auto x2 = x, y2 = y;
+      fast->fft(x.data(), y.data(), x.size(), table);
+      slow.fft(x2.data(), y2.data(), x2.size(), table);
+      ASSERT_EQ(x, x2);
+      ASSERT_EQ(y, y2);
+      fast->ifft(x.data(), y.data(), x.size(), table);
+      slow.ifft(x2.data(), y2.data(), x2.size(), table);
+      ASSERT_EQ(x, x2);
+      ASSERT_EQ(y, y2);
+      fast->mul(x.data(), x.size(), table);
+      slow.mul(x2.data(), x2.size(), table);
+      ASSERT_EQ(x, x2);
+      // and the tables multiply by λ
+      const std::uint16_t symbol = static_cast<std::uint16_t>(y[0] | (y[32] << 8));
+      fast->mul(y.data(), 64, table);
+      EXPECT_EQ(static_cast<std::uint16_t>(y[0] | (y[32] << 8)), gf16::mul_log(symbol, log_lambda));
+    }
+  }
+}
+
+TEST(Gf16Kernels, EveryKernelCodesTheSameBlocks) {
+  std::mt19937_64 rng(37);
+  for (const auto& [k, m] : {std::pair{848U, 170U}, {9U, 3U}, {300U, 40U}}) {
+    const auto data = random_shards(k, 1408, rng);
+    std::vector<Shard> reference;
+    for (const gf16::Kernels* kernels : gf16::runnable_kernels()) {
+      SCOPED_TRACE(::testing::Message() << kernels->name << " k=" << k << " m=" << m);
+      auto coder = make_gf16_coder(kernels);
+      const auto parity = encode(*coder, data, m);
+      if (reference.empty()) {
+        reference = parity;
+      }
+      ASSERT_EQ(parity, reference);
+      std::vector<Shard> block = data;
+      block.insert(block.end(), parity.begin(), parity.end());
+      std::vector<std::uint8_t> present(k + m, 1);
+      for (unsigned i = 0; i < m; ++i) {
+        present[(i * 5 + 1) % k] = 0;
+      }
+      for (std::size_t i = 0; i < k; ++i) {
+        if (present[i] == 0) {
+          block[i].assign(1408, 0);
+        }
+      }
+      const auto ptrs = views(block);
+      ASSERT_TRUE(coder->reconstruct(k, ptrs, present, 1408).has_value());
+      for (std::size_t i = 0; i < k; ++i) {
+        ASSERT_EQ(block[i], data[i]) << "shard " << i;
+      }
+    }
   }
 }
 
