@@ -49,7 +49,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (i % 8 == 0) {
       bits = in.remaining() > 0 ? in.u8() : 0;
     }
-    if ((bits >> (i % 8)) & 1U) {
+    if ((static_cast<unsigned>(bits) >> (i % 8)) & 1U) {
       present[i] = 0;
       --received;
       std::fill_n(ptrs[i], shard, std::uint8_t{0xA5});

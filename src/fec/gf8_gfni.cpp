@@ -16,7 +16,7 @@ std::uint64_t matrix_of(std::uint8_t c) noexcept {
   for (unsigned i = 0; i < 8; ++i) {
     std::uint64_t row = 0;
     for (unsigned j = 0; j < 8; ++j) {
-      if ((mul(c, static_cast<std::uint8_t>(1U << j)) >> i) & 1U) {
+      if ((static_cast<unsigned>(mul(c, static_cast<std::uint8_t>(1U << j))) >> i) & 1U) {
         row |= 1U << j;
       }
     }
