@@ -3,40 +3,15 @@
 namespace pf::agentlink {
 namespace {
 
-// Reads fields past a body's minimum size: present → value, absent → 0.
-class TailReader {
- public:
-  explicit TailReader(SpanReader& r) noexcept : r_(r) {}
-  std::uint32_t u32() noexcept { return r_.remaining() >= 4 ? r_.u32le() : 0; }
-  std::uint64_t u64() noexcept { return r_.remaining() >= 8 ? r_.u64le() : 0; }
-
- private:
-  SpanReader& r_;
-};
-
-void write_string(SpanWriter& w, std::string_view s) noexcept {
-  if (s.size() > 0xFFFF) {
-    static_cast<void>(w.reserve(kMaxDatagramBytes + 1));  // fails the writer: too long to encode
-    return;
-  }
-  w.u16le(static_cast<std::uint16_t>(s.size()));
-  w.bytes(Bytes(reinterpret_cast<const std::uint8_t*>(s.data()), s.size()));
-}
-
 void write_strings(SpanWriter& w, const std::vector<std::string>& list) noexcept {
   if (list.size() > 0xFFFF) {
-    static_cast<void>(w.reserve(kMaxDatagramBytes + 1));
+    static_cast<void>(w.reserve(kMaxDatagramBytes + 1));  // fails the writer: too long to encode
     return;
   }
   w.u16le(static_cast<std::uint16_t>(list.size()));
   for (const auto& s : list) {
-    write_string(w, s);
+    w.string16(s);
   }
-}
-
-std::string read_string(SpanReader& r) {
-  const Bytes b = r.bytes(r.u16le());
-  return {reinterpret_cast<const char*>(b.data()), b.size()};
 }
 
 // Reads a list; stops at the first failure (the reader's sticky error
@@ -45,7 +20,7 @@ std::vector<std::string> read_strings(SpanReader& r) {
   const std::uint16_t count = r.u16le();
   std::vector<std::string> out;
   for (std::uint16_t i = 0; i < count && r.ok(); ++i) {
-    out.push_back(read_string(r));
+    out.emplace_back(r.string16());
   }
   return out;
 }
@@ -83,7 +58,7 @@ struct BodyWriter {
     w.u32le(m.display_id);
     w.u32le(m.app_token);
     write_strings(w, m.argv);
-    write_string(w, m.working_dir);
+    w.string16(m.working_dir);
     write_strings(w, m.environment);
   }
   void operator()(const AppExited& m) const {
@@ -125,16 +100,15 @@ std::size_t min_body_bytes(MessageType type, bool reply) noexcept {
 }
 
 Message read_body(MessageType type, bool reply, SpanReader& r) {
-  TailReader t(r);
   if (reply) {
     Reply m;
     m.to = type;
     m.status = static_cast<ReplyStatus>(r.u32le());
     m.detail = r.u32le();
-    m.a = t.u32();
-    m.b = t.u32();
-    m.c = t.u32();
-    m.d = t.u32();
+    m.a = r.u32le_or_zero();
+    m.b = r.u32le_or_zero();
+    m.c = r.u32le_or_zero();
+    m.d = r.u32le_or_zero();
     return m;
   }
   switch (type) {
@@ -145,11 +119,11 @@ Message read_body(MessageType type, bool reply, SpanReader& r) {
       m.width = r.u32le();
       m.height = r.u32le();
       m.refresh_mhz = r.u32le();
-      m.preferred_id = t.u32();
-      m.max_luminance_nits = t.u32();
-      m.max_frame_avg_nits = t.u32();
-      m.min_luminance_millinits = t.u32();
-      m.backend = static_cast<DisplayBackend>(t.u32());
+      m.preferred_id = r.u32le_or_zero();
+      m.max_luminance_nits = r.u32le_or_zero();
+      m.max_frame_avg_nits = r.u32le_or_zero();
+      m.min_luminance_millinits = r.u32le_or_zero();
+      m.backend = static_cast<DisplayBackend>(r.u32le_or_zero());
       return m;
     }
     case MessageType::remove_display: return RemoveDisplay{r.u32le()};
@@ -163,7 +137,7 @@ Message read_body(MessageType type, bool reply, SpanReader& r) {
       m.display_id = r.u32le();
       m.app_token = r.u32le();
       m.argv = read_strings(r);
-      m.working_dir = read_string(r);
+      m.working_dir = std::string(r.string16());
       m.environment = read_strings(r);
       return m;
     }

@@ -173,3 +173,42 @@ TEST(SpanWriter, ReserveLetsALengthPrefixBeFilledInLater) {
 
 }  // namespace
 }  // namespace pf
+
+namespace pf {
+namespace {
+
+TEST(SpanIo, Strings16RoundTripAndFailWhenTooLong) {
+  std::array<std::uint8_t, 16> buf{};
+  SpanWriter w(buf);
+  w.string16("abc");
+  w.string16("");
+  ASSERT_TRUE(w.ok());
+  EXPECT_EQ(w.size(), 7U);
+  SpanReader r(w.written());
+  EXPECT_EQ(r.string16(), "abc");
+  EXPECT_EQ(r.string16(), "");
+  EXPECT_TRUE(r.finish_exact("strings").has_value());
+  const std::string big(70'000, 'x');
+  std::vector<std::uint8_t> large(80'000);
+  SpanWriter too_long(large);
+  too_long.string16(big);
+  EXPECT_FALSE(too_long.ok());
+  const std::array<std::uint8_t, 3> lying = {5, 0, 'a'};
+  SpanReader short_read(lying);
+  EXPECT_EQ(short_read.string16(), "");
+  EXPECT_FALSE(short_read.ok());
+}
+
+TEST(SpanIo, TailFieldsReadAsZeroWhenAbsent) {
+  const std::array<std::uint8_t, 6> body = {1, 0, 0, 0, 7, 0};
+  SpanReader r(body);
+  EXPECT_EQ(r.u32le_or_zero(), 1U);
+  EXPECT_EQ(r.u32le_or_zero(), 0U) << "two bytes left: a newer field is absent";
+  EXPECT_EQ(r.u16le_or_zero(), 7U);
+  EXPECT_EQ(r.u64le_or_zero(), 0U);
+  EXPECT_EQ(r.u8_or_zero(), 0U);
+  EXPECT_TRUE(r.ok());
+}
+
+}  // namespace
+}  // namespace pf

@@ -91,6 +91,19 @@ class SpanReader {
     }
   }
 
+  /// A byte string with a u16 little-endian length prefix, as a view into
+  /// the input (empty on failure).
+  [[nodiscard]] std::string_view string16() noexcept {
+    const Bytes b = bytes(u16le());
+    return {reinterpret_cast<const char*>(b.data()), b.size()};
+  }
+  /// Size-tolerant tails: a field appended in a later version is read when
+  /// the input still holds it and is 0 when it does not (the reader does
+  /// not fail).
+  [[nodiscard]] std::uint8_t u8_or_zero() noexcept { return remaining() >= 1 ? u8() : 0; }
+  [[nodiscard]] std::uint16_t u16le_or_zero() noexcept { return remaining() >= 2 ? u16le() : 0; }
+  [[nodiscard]] std::uint32_t u32le_or_zero() noexcept { return remaining() >= 4 ? u32le() : 0; }
+  [[nodiscard]] std::uint64_t u64le_or_zero() noexcept { return remaining() >= 8 ? u64le() : 0; }
   void skip(std::size_t n) noexcept { static_cast<void>(take(n)); }
 
   /// Everything not read yet; the reader is then at the end.
@@ -151,6 +164,16 @@ class SpanWriter {
     if (!dst.empty()) {
       std::memcpy(dst.data(), data.data(), data.size());
     }
+  }
+  /// A byte string with a u16 little-endian length prefix; longer than
+  /// 65,535 bytes fails the writer.
+  void string16(std::string_view s) noexcept {
+    if (s.size() > 0xFFFF) {
+      failed_ = true;
+      return;
+    }
+    u16le(static_cast<std::uint16_t>(s.size()));
+    bytes(Bytes(reinterpret_cast<const std::uint8_t*>(s.data()), s.size()));
   }
   void zeros(std::size_t n) noexcept {
     const MutableBytes dst = reserve(n);
