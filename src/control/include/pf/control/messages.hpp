@@ -1,0 +1,221 @@
+// The native control plane's messages (sans-I/O: bytes in, bytes out).
+//
+// One TLS 1.3 stream per session carries them, each framed as
+//   u32 body bytes · u16 type · u16 flags (0) · body
+// little-endian, the body at most kMaxBodyBytes. The client opens with
+// Hello; the host answers Welcome (or Reject); the client sends Start once
+// its data socket is ready; then either side sends the rest at any time.
+//
+// Size-tolerant tails: each body has a minimum size (its first version).
+// Fields appended later are read when present and are 0 (empty) when
+// absent; bytes beyond what this version knows are ignored and counted.
+// Types are only ever appended and a field's meaning never changes; a type
+// this version does not know is skipped and counted, not an error.
+//
+// Welcome carries the session's data-plane key and salt: never log it.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "pf/core/result.hpp"
+#include "pf/core/span_io.hpp"
+
+namespace pf::control {
+
+inline constexpr std::uint16_t kProtocolVersion = 1;
+inline constexpr std::uint16_t kMinProtocolVersion = 1;
+inline constexpr std::uint32_t kHelloMagic = 0x31464B50;  ///< "PKF1"
+inline constexpr std::size_t kEnvelopeBytes = 8;
+inline constexpr std::size_t kMaxBodyBytes = 16 * 1024;
+inline constexpr std::size_t kMaxNameBytes = 64;
+
+enum class MessageType : std::uint16_t {
+  unset = 0,
+  hello = 1,              ///< client → host
+  welcome = 2,            ///< host → client
+  start = 3,              ///< client → host
+  reconfigure = 4,        ///< client → host: a new mode
+  reconfigured = 5,       ///< host → client
+  set_bitrate = 6,        ///< client → host
+  bitrate_changed = 7,    ///< host → client
+  request_keyframe = 8,   ///< client → host
+  invalidate_frames = 9,  ///< client → host: frames it lost
+  loss_report = 10,       ///< client → host, periodic: drives the FEC percentage
+  clock_probe = 11,       ///< client → host
+  clock_echo = 12,        ///< host → client
+  stats = 13,             ///< client → host, periodic
+  goodbye = 14,           ///< either way
+  reject = 15,            ///< host → client, instead of Welcome
+};
+
+/// Video codecs, as a bit set in Hello and one value in Welcome.
+enum class Codec : std::uint8_t { unset = 0, h264 = 1, hevc = 2, av1 = 4 };
+
+struct Mode {
+  std::uint32_t width = 0;
+  std::uint32_t height = 0;
+  std::uint32_t refresh_mhz = 0;  ///< millihertz: 59940 = 59.94 Hz
+  friend bool operator==(const Mode&, const Mode&) = default;
+};
+
+struct Hello {
+  std::uint32_t magic = kHelloMagic;
+  std::uint16_t version = kProtocolVersion;
+  std::uint16_t min_version = kMinProtocolVersion;
+  std::uint32_t codecs = 0;        ///< bit set of Codec
+  Mode mode;
+  std::uint32_t bitrate_kbps = 0;  ///< 0 = the host's default
+  // tail (protocol 1)
+  std::uint8_t audio_channels = 0;
+  std::uint16_t max_shard_bytes = 0;  ///< 0 = no limit beyond the path's
+  std::string name;                   ///< at most kMaxNameBytes
+  friend bool operator==(const Hello&, const Hello&) = default;
+};
+
+struct Welcome {
+  std::uint64_t session_id = 0;
+  std::uint16_t version = kProtocolVersion;
+  Codec codec = Codec::unset;
+  Mode mode;
+  std::uint16_t data_port = 0;
+  std::array<std::uint8_t, 16> key{};  ///< AES-128-GCM key of the data plane (secret)
+  std::array<std::uint8_t, 4> salt{};
+  std::uint8_t fec_scheme = 0;         ///< fec::Scheme
+  std::uint8_t fec_pct = 0;            ///< the starting parity percentage
+  std::uint16_t shard_bytes = 0;
+  std::uint32_t first_frame_index = 0;
+  std::uint32_t bitrate_kbps = 0;
+  friend bool operator==(const Welcome&, const Welcome&) = default;
+};
+
+struct Start {
+  std::uint16_t client_data_port = 0;  ///< 0: the host answers where the first datagram came from
+  friend bool operator==(const Start&, const Start&) = default;
+};
+struct Reconfigure {
+  Mode mode;
+  friend bool operator==(const Reconfigure&, const Reconfigure&) = default;
+};
+struct Reconfigured {
+  std::uint8_t accepted = 0;
+  Mode mode;  ///< the mode now streaming
+  friend bool operator==(const Reconfigured&, const Reconfigured&) = default;
+};
+struct SetBitrate {
+  std::uint32_t kbps = 0;
+  friend bool operator==(const SetBitrate&, const SetBitrate&) = default;
+};
+struct BitrateChanged {
+  std::uint32_t kbps = 0;
+  friend bool operator==(const BitrateChanged&, const BitrateChanged&) = default;
+};
+struct RequestKeyframe {
+  friend bool operator==(const RequestKeyframe&, const RequestKeyframe&) = default;
+};
+struct InvalidateFrames {
+  std::uint32_t first = 0;  ///< inclusive, frame indices
+  std::uint32_t last = 0;
+  friend bool operator==(const InvalidateFrames&, const InvalidateFrames&) = default;
+};
+struct LossReport {
+  std::uint32_t loss_ppm = 0;  ///< packets lost before repair, per million, since the last report
+  std::uint32_t frames_lost = 0;
+  std::uint32_t frames_recovered = 0;
+  friend bool operator==(const LossReport&, const LossReport&) = default;
+};
+/// Clock sync: offset = ((t2 − t1) + (t3 − t4)) / 2, round trip = (t4 − t1) − (t3 − t2).
+struct ClockProbe {
+  std::uint64_t t1_ns = 0;  ///< client send time
+  friend bool operator==(const ClockProbe&, const ClockProbe&) = default;
+};
+struct ClockEcho {
+  std::uint64_t t1_ns = 0;
+  std::uint64_t t2_ns = 0;  ///< host receive time
+  std::uint64_t t3_ns = 0;  ///< host send time
+  friend bool operator==(const ClockEcho&, const ClockEcho&) = default;
+};
+struct Stats {
+  std::uint32_t frames_decoded = 0;
+  std::uint32_t frames_corrupt = 0;
+  std::uint32_t frames_lost = 0;
+  std::uint32_t e2e_p50_us = 0;
+  std::uint32_t e2e_p99_us = 0;
+  std::uint32_t decode_p50_us = 0;
+  friend bool operator==(const Stats&, const Stats&) = default;
+};
+enum class GoodbyeReason : std::uint8_t { unset = 0, quit = 1, error = 2, idle = 3, replaced = 4 };
+struct Goodbye {
+  GoodbyeReason reason = GoodbyeReason::unset;  ///< quit: the host skips the display's linger
+  friend bool operator==(const Goodbye&, const Goodbye&) = default;
+};
+enum class RejectReason : std::uint8_t {
+  unset = 0,
+  version = 1,      ///< no protocol version in common
+  busy = 2,         ///< max_sessions reached
+  bad_request = 3,
+  not_allowed = 4,  ///< the client's certificate is not trusted
+};
+struct Reject {
+  RejectReason reason = RejectReason::unset;
+  std::string detail;  ///< for people; at most kMaxNameBytes · 4
+  friend bool operator==(const Reject&, const Reject&) = default;
+};
+
+using Message = std::variant<Hello, Welcome, Start, Reconfigure, Reconfigured, SetBitrate, BitrateChanged,
+                             RequestKeyframe, InvalidateFrames, LossReport, ClockProbe, ClockEcho, Stats,
+                             Goodbye, Reject>;
+
+[[nodiscard]] MessageType type_of(const Message& message) noexcept;
+[[nodiscard]] std::string_view to_string(MessageType type) noexcept;
+
+/// Appends one framed message to `out`. invalid_argument if a string is too long.
+[[nodiscard]] Status encode(const Message& message, std::vector<std::uint8_t>& out);
+
+struct Decoded {
+  Message message;
+  std::size_t ignored_tail_bytes = 0;  ///< body bytes from a newer peer that this version skips
+};
+
+/// Decodes one body of a known type. Errors: malformed (short of the
+/// minimum, bad magic, a string over its limit), unsupported (unknown type).
+[[nodiscard]] Result<Decoded> decode_body(MessageType type, Bytes body);
+
+/// Cuts the TLS byte stream into messages.
+class StreamDecoder {
+ public:
+  enum class Outcome : std::uint8_t {
+    unset = 0,
+    message = 1,    ///< `message` holds the next one
+    need_more = 2,  ///< feed more bytes
+    skipped = 3,    ///< a well-framed message this version cannot use (unknown type or bad body), counted
+    fatal = 4,      ///< the framing itself is broken (oversized body, nonzero flags): close the connection
+  };
+  struct Next {
+    Outcome outcome = Outcome::unset;
+    Decoded message;
+  };
+
+  /// Appends what one read returned; drain next() until need_more before
+  /// feeding again, so the buffer holds at most one read plus one partial
+  /// message.
+  void feed(Bytes bytes);
+  [[nodiscard]] Next next();
+
+  [[nodiscard]] std::uint64_t unknown_types() const noexcept { return unknown_types_; }
+  [[nodiscard]] std::uint64_t malformed() const noexcept { return malformed_; }
+  [[nodiscard]] std::size_t buffered() const noexcept { return buffer_.size() - read_; }
+
+ private:
+  std::vector<std::uint8_t> buffer_;
+  std::size_t read_ = 0;
+  bool broken_ = false;
+  std::uint64_t unknown_types_ = 0;
+  std::uint64_t malformed_ = 0;
+};
+
+}  // namespace pf::control

@@ -1,0 +1,291 @@
+#include "pf/control/messages.hpp"
+
+#include <type_traits>
+
+namespace pf::control {
+namespace {
+
+// type_of() relies on the alternatives standing in type order.
+static_assert(std::is_same_v<std::variant_alternative_t<0, Message>, Hello>);
+static_assert(std::is_same_v<std::variant_alternative_t<8, Message>, InvalidateFrames>);
+static_assert(std::is_same_v<std::variant_alternative_t<14, Message>, Reject>);
+static_assert(std::variant_size_v<Message> == static_cast<std::size_t>(MessageType::reject));
+
+void write_mode(SpanWriter& w, const Mode& m) noexcept {
+  w.u32le(m.width);
+  w.u32le(m.height);
+  w.u32le(m.refresh_mhz);
+}
+
+Mode read_mode(SpanReader& r) noexcept { return {r.u32le(), r.u32le(), r.u32le()}; }
+
+struct BodyWriter {
+  SpanWriter& w;
+  void operator()(const Hello& m) const {
+    w.u32le(m.magic);
+    w.u16le(m.version);
+    w.u16le(m.min_version);
+    w.u32le(m.codecs);
+    write_mode(w, m.mode);
+    w.u32le(m.bitrate_kbps);
+    w.u8(m.audio_channels);
+    w.u16le(m.max_shard_bytes);
+    w.string16(m.name);
+  }
+  void operator()(const Welcome& m) const {
+    w.u64le(m.session_id);
+    w.u16le(m.version);
+    w.u8(static_cast<std::uint8_t>(m.codec));
+    write_mode(w, m.mode);
+    w.u16le(m.data_port);
+    w.bytes(m.key);
+    w.bytes(m.salt);
+    w.u8(m.fec_scheme);
+    w.u8(m.fec_pct);
+    w.u16le(m.shard_bytes);
+    w.u32le(m.first_frame_index);
+    w.u32le(m.bitrate_kbps);
+  }
+  void operator()(const Start& m) const { w.u16le(m.client_data_port); }
+  void operator()(const Reconfigure& m) const { write_mode(w, m.mode); }
+  void operator()(const Reconfigured& m) const {
+    w.u8(m.accepted);
+    write_mode(w, m.mode);
+  }
+  void operator()(const SetBitrate& m) const { w.u32le(m.kbps); }
+  void operator()(const BitrateChanged& m) const { w.u32le(m.kbps); }
+  void operator()(const RequestKeyframe&) const {}
+  void operator()(const InvalidateFrames& m) const {
+    w.u32le(m.first);
+    w.u32le(m.last);
+  }
+  void operator()(const LossReport& m) const {
+    w.u32le(m.loss_ppm);
+    w.u32le(m.frames_lost);
+    w.u32le(m.frames_recovered);
+  }
+  void operator()(const ClockProbe& m) const { w.u64le(m.t1_ns); }
+  void operator()(const ClockEcho& m) const {
+    w.u64le(m.t1_ns);
+    w.u64le(m.t2_ns);
+    w.u64le(m.t3_ns);
+  }
+  void operator()(const Stats& m) const {
+    w.u32le(m.frames_decoded);
+    w.u32le(m.frames_corrupt);
+    w.u32le(m.frames_lost);
+    w.u32le(m.e2e_p50_us);
+    w.u32le(m.e2e_p99_us);
+    w.u32le(m.decode_p50_us);
+  }
+  void operator()(const Goodbye& m) const { w.u8(static_cast<std::uint8_t>(m.reason)); }
+  void operator()(const Reject& m) const {
+    w.u8(static_cast<std::uint8_t>(m.reason));
+    w.string16(m.detail);
+  }
+};
+
+// A string field in a tail: absent → empty. Longer than `limit` fails the read.
+std::string read_tail_string(SpanReader& r, std::size_t limit) {
+  if (r.remaining() < 2) {
+    return {};
+  }
+  const std::string_view s = r.string16();
+  if (s.size() > limit) {
+    r.skip(r.remaining() + 1);  // fail the reader: the body is malformed
+    return {};
+  }
+  return std::string(s);
+}
+
+Result<Message> read_body(MessageType type, SpanReader& r) {
+  switch (type) {
+    case MessageType::hello: {
+      Hello m;
+      m.magic = r.u32le();
+      m.version = r.u16le();
+      m.min_version = r.u16le();
+      m.codecs = r.u32le();
+      m.mode = read_mode(r);
+      m.bitrate_kbps = r.u32le();
+      m.audio_channels = r.u8_or_zero();
+      m.max_shard_bytes = r.u16le_or_zero();
+      m.name = read_tail_string(r, kMaxNameBytes);
+      if (r.ok() && m.magic != kHelloMagic) {
+        return fail(Errc::malformed, "hello: magic {:#010x} is not \"PKF1\"", m.magic);
+      }
+      return m;
+    }
+    case MessageType::welcome: {
+      Welcome m;
+      m.session_id = r.u64le();
+      m.version = r.u16le();
+      m.codec = static_cast<Codec>(r.u8());
+      m.mode = read_mode(r);
+      m.data_port = r.u16le();
+      r.copy_to(m.key);
+      r.copy_to(m.salt);
+      m.fec_scheme = r.u8();
+      m.fec_pct = r.u8();
+      m.shard_bytes = r.u16le();
+      m.first_frame_index = r.u32le();
+      m.bitrate_kbps = r.u32le();
+      return m;
+    }
+    case MessageType::start: return Start{r.u16le()};
+    case MessageType::reconfigure: return Reconfigure{read_mode(r)};
+    case MessageType::reconfigured: {
+      Reconfigured m;
+      m.accepted = r.u8();
+      m.mode = read_mode(r);
+      return m;
+    }
+    case MessageType::set_bitrate: return SetBitrate{r.u32le()};
+    case MessageType::bitrate_changed: return BitrateChanged{r.u32le()};
+    case MessageType::request_keyframe: return RequestKeyframe{};
+    case MessageType::invalidate_frames: {
+      InvalidateFrames m;
+      m.first = r.u32le();
+      m.last = r.u32le();
+      return m;
+    }
+    case MessageType::loss_report: {
+      LossReport m;
+      m.loss_ppm = r.u32le();
+      m.frames_lost = r.u32le();
+      m.frames_recovered = r.u32le();
+      return m;
+    }
+    case MessageType::clock_probe: return ClockProbe{r.u64le()};
+    case MessageType::clock_echo: {
+      ClockEcho m;
+      m.t1_ns = r.u64le();
+      m.t2_ns = r.u64le();
+      m.t3_ns = r.u64le();
+      return m;
+    }
+    case MessageType::stats: {
+      Stats m;
+      m.frames_decoded = r.u32le();
+      m.frames_corrupt = r.u32le();
+      m.frames_lost = r.u32le();
+      m.e2e_p50_us = r.u32le();
+      m.e2e_p99_us = r.u32le();
+      m.decode_p50_us = r.u32le();
+      return m;
+    }
+    case MessageType::goodbye: return Goodbye{static_cast<GoodbyeReason>(r.u8())};
+    case MessageType::reject: {
+      Reject m;
+      m.reason = static_cast<RejectReason>(r.u8());
+      m.detail = read_tail_string(r, 4 * kMaxNameBytes);
+      return m;
+    }
+    case MessageType::unset:
+      break;
+  }
+  return fail(Errc::unsupported, "control message type {} is unknown", static_cast<unsigned>(type));
+}
+
+}  // namespace
+
+MessageType type_of(const Message& message) noexcept {
+  // The variant's alternatives are in type order, starting at hello = 1.
+  return static_cast<MessageType>(message.index() + 1);
+}
+
+std::string_view to_string(MessageType type) noexcept {
+  switch (type) {
+    case MessageType::unset: return "unset";
+    case MessageType::hello: return "hello";
+    case MessageType::welcome: return "welcome";
+    case MessageType::start: return "start";
+    case MessageType::reconfigure: return "reconfigure";
+    case MessageType::reconfigured: return "reconfigured";
+    case MessageType::set_bitrate: return "set_bitrate";
+    case MessageType::bitrate_changed: return "bitrate_changed";
+    case MessageType::request_keyframe: return "request_keyframe";
+    case MessageType::invalidate_frames: return "invalidate_frames";
+    case MessageType::loss_report: return "loss_report";
+    case MessageType::clock_probe: return "clock_probe";
+    case MessageType::clock_echo: return "clock_echo";
+    case MessageType::stats: return "stats";
+    case MessageType::goodbye: return "goodbye";
+    case MessageType::reject: return "reject";
+  }
+  return "unknown";
+}
+
+Status encode(const Message& message, std::vector<std::uint8_t>& out) {
+  const std::size_t start = out.size();
+  out.resize(start + kEnvelopeBytes + kMaxBodyBytes);
+  SpanWriter w(MutableBytes(out).subspan(start));
+  const MutableBytes envelope = w.reserve(kEnvelopeBytes);
+  std::visit(BodyWriter{w}, message);
+  if (!w.ok()) {
+    out.resize(start);
+    return fail(Errc::invalid_argument, "{}: a field is too long to encode", to_string(type_of(message)));
+  }
+  const std::size_t body = w.size() - kEnvelopeBytes;
+  SpanWriter e(envelope);
+  e.u32le(static_cast<std::uint32_t>(body));
+  e.u16le(static_cast<std::uint16_t>(type_of(message)));
+  e.u16le(0);
+  out.resize(start + w.size());
+  return ok();
+}
+
+Result<Decoded> decode_body(MessageType type, Bytes body) {
+  SpanReader r(body);
+  auto message = read_body(type, r);
+  if (!message) {
+    return tl::unexpected(message.error());
+  }
+  if (!r.ok()) {
+    return fail(Errc::malformed, "{}: body of {} bytes is short or holds an oversized string",
+                to_string(type), body.size());
+  }
+  return Decoded{std::move(*message), r.remaining()};
+}
+
+void StreamDecoder::feed(Bytes bytes) {
+  if (read_ > 0 && read_ == buffer_.size()) {
+    buffer_.clear();
+    read_ = 0;
+  } else if (read_ > kMaxBodyBytes) {
+    buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(read_));
+    read_ = 0;
+  }
+  buffer_.insert(buffer_.end(), bytes.begin(), bytes.end());
+}
+
+StreamDecoder::Next StreamDecoder::next() {
+  if (broken_) {
+    return {Outcome::fatal, {}};
+  }
+  SpanReader r(Bytes(buffer_).subspan(read_));
+  const std::uint32_t body_bytes = r.u32le();
+  const auto type = static_cast<MessageType>(r.u16le());
+  const std::uint16_t flags = r.u16le();
+  if (!r.ok()) {
+    return {Outcome::need_more, {}};
+  }
+  if (body_bytes > kMaxBodyBytes || flags != 0) {
+    broken_ = true;
+    ++malformed_;
+    return {Outcome::fatal, {}};
+  }
+  const Bytes body = r.bytes(body_bytes);
+  if (!r.ok()) {
+    return {Outcome::need_more, {}};
+  }
+  read_ += kEnvelopeBytes + body_bytes;
+  auto decoded = decode_body(type, body);
+  if (!decoded) {
+    ++(decoded.error().code == Errc::unsupported ? unknown_types_ : malformed_);
+    return {Outcome::skipped, {}};
+  }
+  return {Outcome::message, std::move(*decoded)};
+}
+
+}  // namespace pf::control
