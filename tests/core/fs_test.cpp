@@ -9,11 +9,7 @@
 namespace pf {
 namespace {
 
-mode_t mode_of(const std::filesystem::path& p) {
-  struct stat st {};
-  EXPECT_EQ(::stat(p.c_str(), &st), 0);
-  return st.st_mode & 07777;
-}
+using test::mode_of;
 
 TEST(EnsurePrivateDir, CreatesMissingDirectoriesWithMode0700) {
   const test::TempDir tmp;

@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <cstdlib>
+
+#include <gtest/gtest.h>
 #include <stdexcept>
 #include <string>
 
@@ -43,6 +45,12 @@ std::filesystem::path TempDir::write(std::string_view name, std::string_view con
   ::fchmod(fd, mode);  // exact mode, whatever the umask
   ::close(fd);
   return file;
+}
+
+mode_t mode_of(const std::filesystem::path& path) {
+  struct stat st {};
+  EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
+  return st.st_mode & 07777;
 }
 
 }  // namespace pf::test

@@ -23,4 +23,7 @@ class TempDir {
   std::filesystem::path path_;
 };
 
+/// The permission bits (07777) of `path`; fails the current test if it cannot be read.
+[[nodiscard]] mode_t mode_of(const std::filesystem::path& path);
+
 }  // namespace pf::test

@@ -2,7 +2,6 @@
 // same afterwards (the fingerprint clients pinned does not change), and
 // never silently replaced when something is wrong with the files.
 #include <gtest/gtest.h>
-#include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
@@ -13,11 +12,7 @@
 namespace pf::tls {
 namespace {
 
-unsigned mode_of(const std::filesystem::path& p) {
-  struct stat st {};
-  EXPECT_EQ(::stat(p.c_str(), &st), 0);
-  return st.st_mode & 0777;
-}
+using test::mode_of;
 
 TEST(TlsIdentity, CreatedOnceThenLoadedWithTheSameFingerprint) {
   const test::TempDir dir;
