@@ -20,8 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "pf/transport/lossy_link.hpp"
-#include "pf/transport/packetizer.hpp"
-#include "pf/transport/reassembler.hpp"
+#include "transport_fixture.hpp"
 
 namespace pf::bench {
 namespace {
@@ -95,13 +94,7 @@ struct Sink final : FrameSink {
 
 Cell run_cell(const LinkModel& model, const Column& column) {
   const auto& frames = test_frames(column.frame_bytes);
-  crypto::SessionKey key;
-  key.key.fill(0x42);
-  SenderConfig sc;
-  sc.scheme = column.scheme;
-  sc.max_data_per_block = column.scheme == fec::Scheme::gf16 ? 4096 : 255;
-  auto packetizer = *Packetizer::create(sc, *crypto::Sealer::create(key, crypto::Direction::host_to_client));
-  auto receiver = *Reassembler::create({}, *crypto::Opener::create(key, crypto::Direction::host_to_client));
+  auto [packetizer, receiver] = make_transport_pair(column.scheme);
   LossyLink link(model);
   Cell cell;
   Sink sink;

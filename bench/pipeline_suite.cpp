@@ -10,9 +10,8 @@
 
 #include <benchmark/benchmark.h>
 
-#include "pf/transport/packetizer.hpp"
-#include "pf/transport/reassembler.hpp"
 #include "suite.hpp"
+#include "transport_fixture.hpp"
 
 namespace pf::bench {
 namespace {
@@ -29,13 +28,7 @@ struct CountingSink final : FrameSink {
 };
 
 void bm_pipeline(benchmark::State& state, fec::Scheme scheme, unsigned loss_pct) {
-  crypto::SessionKey key;
-  key.key.fill(0x11);
-  SenderConfig sc;
-  sc.scheme = scheme;
-  sc.max_data_per_block = scheme == fec::Scheme::gf16 ? 4096 : 255;
-  auto packetizer = *Packetizer::create(sc, *crypto::Sealer::create(key, crypto::Direction::host_to_client));
-  auto receiver = *Reassembler::create({}, *crypto::Opener::create(key, crypto::Direction::host_to_client));
+  auto [packetizer, receiver] = make_transport_pair(scheme);
   std::vector<std::uint8_t> frame(kFrameBytes);
   std::mt19937_64 rng(1);
   for (auto& b : frame) {

@@ -21,7 +21,6 @@ SenderConfig sender_for(fec::Scheme scheme, std::uint32_t shard = 1408) {
   SenderConfig c;
   c.scheme = scheme;
   c.shard_bytes = shard;
-  c.max_data_per_block = scheme == fec::Scheme::gf16 ? 4096 : 255;
   return c;
 }
 

@@ -93,7 +93,6 @@ TEST_P(SteadyState, NoAllocationPerFrameOrPacketOnceWarm) {
   EXPECT_TRUE(g_openssl_counted) << "OpenSSL allocated before the counters were installed";
   SenderConfig sc;
   sc.scheme = GetParam();
-  sc.max_data_per_block = GetParam() == fec::Scheme::gf16 ? 4096 : 255;
   auto lb = Loopback::make(sc);
   const auto frame = pattern(1U << 20, 9);
   std::mt19937_64 rng(3);
