@@ -183,6 +183,10 @@ struct Avx2Table {
 }
 
 // ---- GFNI: four affine transforms per 32 symbols -------------------------
+// The butterfly loops repeat the AVX2 ones on purpose: these are compiled
+// for GFNI, those must run without it, and GCC does not inline a multiply
+// of one target into a loop of another (a shared loop would pay a call per
+// 64 bytes).
 
 struct GfniMatrices {
   __m256i ll, lh, hl, hh;
