@@ -13,6 +13,9 @@ pkg_check_modules(WAYLAND REQUIRED IMPORTED_TARGET wayland-client)     # libwayl
 pkg_check_modules(X264 REQUIRED IMPORTED_TARGET x264)                  # libx264-dev
 pkg_check_modules(X265 REQUIRED IMPORTED_TARGET x265)                  # libx265-dev
 pkg_check_modules(ISAL REQUIRED IMPORTED_TARGET libisal)              # libisal-dev
+# The reference client decodes with libavcodec and writes PNG snapshots with zlib.
+pkg_check_modules(AVCODEC REQUIRED IMPORTED_TARGET libavcodec libavutil)  # libavcodec-dev
+find_package(ZLIB REQUIRED)                                            # zlib1g-dev
 # NVENC is loaded at run time; the build needs only its headers.
 find_path(NVENC_INCLUDE_DIR ffnvcodec/nvEncodeAPI.h REQUIRED)         # libffmpeg-nvenc-dev
 # libyuv-dev ships no pkg-config file or CMake package: header and library by name.
@@ -26,8 +29,6 @@ if(PF_BUILD_APPS OR PF_BUILD_BENCH)
 endif()
 if(PF_BUILD_TESTS)
   find_package(GTest REQUIRED)        # libgtest-dev, libgmock-dev
-  # The encoder tests decode what they encode with a real decoder.
-  pkg_check_modules(AVCODEC REQUIRED IMPORTED_TARGET libavcodec libavutil)  # libavcodec-dev
   include(GoogleTest)
 endif()
 if(PF_BUILD_BENCH)

@@ -18,11 +18,13 @@ packages=(
   libyuv-dev libx264-dev libx265-dev libffmpeg-nvenc-dev
   # transport: Reed–Solomon multiply-accumulate (ISA-L)
   libisal-dev
+  # the reference client: decoding (libavcodec) and PNG snapshots (zlib)
+  libavcodec-dev zlib1g-dev
   # display backends pf-vdisplay starts (sway brings swaybg, the Wayland
   # client the tests draw with), and the X client the tests draw with
   xvfb x11-xserver-utils sway
-  # tests and benchmarks (libavcodec decodes what the encoder tests encode)
-  libgtest-dev libgmock-dev libbenchmark-dev libavcodec-dev
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev
 )
 
 # The account display servers run as when the host runs as root (sway

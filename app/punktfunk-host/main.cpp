@@ -81,6 +81,12 @@ int main(int argc, char** argv) {
       ->type_name("KEY=VALUE");
 
   auto* serve = app.add_subcommand("serve", "Run the host until SIGINT or SIGTERM");
+  std::string display_backend;
+  bool allow_tofu = false;
+  serve->add_option("--display-backend", display_backend,
+                    "synthetic, xvfb or wlroots (PUNKTFUNK_DISPLAY_BACKEND; default xvfb when installed)");
+  serve->add_flag("--allow-tofu", allow_tofu,
+                  "Development: accept any client certificate until pairing exists (PUNKTFUNK_ALLOW_TOFU)");
   auto* version = app.add_subcommand("version", "Print version and build facts");
   auto* config = app.add_subcommand("config", "Inspect the configuration");
   config->require_subcommand(1);
@@ -101,6 +107,12 @@ int main(int argc, char** argv) {
   if (example->parsed()) {
     fmt::print("{}", pf::config::render_host_env_example());
     return kExitOk;
+  }
+  if (!display_backend.empty()) {
+    options.sets.push_back("DISPLAY_BACKEND=" + display_backend);
+  }
+  if (allow_tofu) {
+    options.sets.push_back("ALLOW_TOFU=on");
   }
   auto loaded = load_config(options);
   if (!loaded) {

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <optional>
 
@@ -14,6 +15,7 @@
 #include "pf/vdisplay/apps.hpp"
 #include "pf/vdisplay/display_service.hpp"
 #include "pf/vdisplay/gpu_inventory.hpp"
+#include "pf/session/server.hpp"
 #include "pf/vdisplay/policy.hpp"
 
 namespace pf::host {
@@ -42,6 +44,20 @@ std::filesystem::path agent_binary() {
   std::error_code ec;
   const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
   return (ec ? std::filesystem::path(".") : self.parent_path()) / "pf-vdisplay";
+}
+
+bool program_on_path(std::string_view name) {
+  const char* path = std::getenv("PATH");
+  std::string_view dirs = path != nullptr ? path : "/usr/bin:/bin";
+  while (!dirs.empty()) {
+    const auto colon = dirs.find(':');
+    const auto dir = dirs.substr(0, colon);
+    if (!dir.empty() && ::access((std::filesystem::path(dir) / name).c_str(), X_OK) == 0) {
+      return true;
+    }
+    dirs = colon == std::string_view::npos ? std::string_view{} : dirs.substr(colon + 1);
+  }
+  return false;
 }
 
 int wait_for(const sigset_t& set) {
@@ -101,6 +117,15 @@ int run_serve(const config::HostConfig& cfg) {
     }
     return ids;
   }());
+  if (!s.display_backend.empty()) {
+    display_settings->backend = vdisplay::parse_backend(s.display_backend).value();
+  }
+  if (display_settings->backend == vdisplay::Backend::xvfb && !program_on_path("Xvfb")) {
+    kLog.warn("Xvfb is not installed; displays use the synthetic test pattern instead");
+    display_settings->backend = vdisplay::Backend::synthetic;
+  }
+  kLog.info("display backend: {}{}", vdisplay::to_string(display_settings->backend),
+            s.display_backend.empty() ? "" : " (PUNKTFUNK_DISPLAY_BACKEND)");
   const auto gpus = vdisplay::discover_gpus();
   const auto gpu = vdisplay::choose_render_gpu(display_settings->render_gpu, s.render_gpu, gpus);
   vdisplay::SupervisorOptions agent_options;
@@ -110,11 +135,28 @@ int run_serve(const config::HostConfig& cfg) {
   if (!displays->wait_agent_running(std::chrono::seconds(10))) {
     kLog.warn("display agent not running yet; the supervisor keeps trying");
   }
-  kLog.info("ports: none open; this build runs no network services");
+  session::ServerConfig native;
+  native.listen = net::Address::parse("0.0.0.0", s.native_port).value();
+  native.config_dir = s.config_dir;
+  native.allow_tofu = s.allow_tofu;
+  native.max_sessions = s.max_sessions;
+  native.default_bitrate_kbps = s.bitrate_kbps;
+  native.source = static_cast<control::DisplaySource>(display_settings->backend);
+  auto server = session::NativeServer::start(native, *displays);
+  if (!server) {
+    kLog.error("native protocol: {}", server.error().message);
+    return kExitFailure;
+  }
+  kLog.info("ports: {} TCP (native control, TLS 1.3); UDP data ports are ephemeral, one per session",
+            (*server)->address().port());
+  if (!s.allow_tofu) {
+    kLog.info("clients must be trusted first (pairing); start with --allow-tofu to accept any client in development");
+  }
   kLog.info("ready; stop with Ctrl-C or SIGTERM");
 
   const int sig = wait_for(shutdown_signals);
   kLog.info("received {}; shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  server->reset();  // ends every session with Goodbye
   displays.reset();  // stops the supervisor; the agent removes its displays and exits
   kLog.info("stopped cleanly");
   return kExitOk;

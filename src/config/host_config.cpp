@@ -24,7 +24,7 @@ Status apply_dir(std::string_view value, std::filesystem::path& out) {
   return ok();
 }
 
-const std::array<Key<HostSettings>, 5> kHostKeys = {{
+const std::array<Key<HostSettings>, 9> kHostKeys = {{
     {{kConfigDirKey, "", "an absolute directory path",
       "Directory holding host.env, the host's keys and tokens, and its settings files. Default: "
       "$XDG_CONFIG_HOME/punktfunk, else ~/.config/punktfunk; /etc/punktfunk with --system.",
@@ -65,6 +65,47 @@ const std::array<Key<HostSettings>, 5> kHostKeys = {{
          return fail(Errc::config_invalid, "longer than 256 characters");
        }
        s.render_gpu = std::string(v);
+       return ok();
+     }},
+    {{"PUNKTFUNK_DISPLAY_BACKEND", "", "empty (the saved display setting), synthetic, xvfb or wlroots",
+      "Where new virtual displays come from: xvfb (an X server per display; the default when Xvfb is "
+      "installed), wlroots (a headless sway per display), synthetic (a stamped test pattern; the "
+      "fallback). Empty uses display-settings.json."},
+     [](std::string_view v, HostSettings& s) -> Status {
+       if (!v.empty() && v != "synthetic" && v != "xvfb" && v != "wlroots") {
+         return fail(Errc::config_invalid, "not one of synthetic, xvfb, wlroots");
+       }
+       s.display_backend = std::string(v);
+       return ok();
+     }},
+    {{"PUNKTFUNK_ALLOW_TOFU", "off", "on or off",
+      "Development only: accept any client certificate (trust on first use) until pairing exists."},
+     [](std::string_view v, HostSettings& s) -> Status {
+       auto on = parse_switch(v);
+       if (!on) {
+         return tl::unexpected(on.error());
+       }
+       s.allow_tofu = *on;
+       return ok();
+     }},
+    {{"PUNKTFUNK_MAX_SESSIONS", "4", "an integer from 1 to 64",
+      "Streaming sessions at once; one more client is refused as busy."},
+     [](std::string_view v, HostSettings& s) -> Status {
+       auto n = parse_integer(v, 1, 64);
+       if (!n) {
+         return tl::unexpected(n.error());
+       }
+       s.max_sessions = static_cast<std::uint32_t>(*n);
+       return ok();
+     }},
+    {{"PUNKTFUNK_BITRATE_KBPS", "20000", "an integer from 500 to 1000000",
+      "Video bitrate in kbit/s for clients that do not ask for one."},
+     [](std::string_view v, HostSettings& s) -> Status {
+       auto n = parse_integer(v, 500, 1'000'000);
+       if (!n) {
+         return tl::unexpected(n.error());
+       }
+       s.bitrate_kbps = static_cast<std::uint32_t>(*n);
        return ok();
      }},
 }};

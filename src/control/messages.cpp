@@ -1,5 +1,6 @@
 #include "pf/control/messages.hpp"
 
+#include <array>
 #include <type_traits>
 
 namespace pf::control {
@@ -9,7 +10,7 @@ namespace {
 static_assert(std::is_same_v<std::variant_alternative_t<0, Message>, Hello>);
 static_assert(std::is_same_v<std::variant_alternative_t<8, Message>, InvalidateFrames>);
 static_assert(std::is_same_v<std::variant_alternative_t<14, Message>, Reject>);
-static_assert(std::variant_size_v<Message> == static_cast<std::size_t>(MessageType::reject));
+static_assert(std::variant_size_v<Message> == static_cast<std::size_t>(MessageType::host_stats));
 
 void write_mode(SpanWriter& w, const Mode& m) noexcept {
   w.u32le(m.width);
@@ -18,6 +19,13 @@ void write_mode(SpanWriter& w, const Mode& m) noexcept {
 }
 
 Mode read_mode(SpanReader& r) noexcept { return {r.u32le(), r.u32le(), r.u32le()}; }
+
+// HostStats is 16 u32 fields in declaration order.
+std::array<std::uint32_t, 16> host_stats_fields(const HostStats& m) noexcept {
+  return {m.frames, m.capture_wait_p50_us, m.capture_wait_p99_us, m.convert_p50_us, m.convert_p99_us,
+          m.encode_p50_us, m.encode_p99_us, m.packetize_p50_us, m.packetize_p99_us, m.send_p50_us,
+          m.send_p99_us, m.host_p50_us, m.host_p99_us, m.keyframes, m.invalidations, m.fec_pct};
+}
 
 struct BodyWriter {
   SpanWriter& w;
@@ -45,6 +53,7 @@ struct BodyWriter {
     w.u16le(m.shard_bytes);
     w.u32le(m.first_frame_index);
     w.u32le(m.bitrate_kbps);
+    w.u8(static_cast<std::uint8_t>(m.source));
   }
   void operator()(const Start& m) const { w.u16le(m.client_data_port); }
   void operator()(const Reconfigure& m) const { write_mode(w, m.mode); }
@@ -82,6 +91,11 @@ struct BodyWriter {
   void operator()(const Reject& m) const {
     w.u8(static_cast<std::uint8_t>(m.reason));
     w.string16(m.detail);
+  }
+  void operator()(const HostStats& m) const {
+    for (const std::uint32_t v : host_stats_fields(m)) {
+      w.u32le(v);
+    }
   }
 };
 
@@ -130,6 +144,7 @@ Result<Message> read_body(MessageType type, SpanReader& r) {
       m.shard_bytes = r.u16le();
       m.first_frame_index = r.u32le();
       m.bitrate_kbps = r.u32le();
+      m.source = static_cast<DisplaySource>(r.u8_or_zero());
       return m;
     }
     case MessageType::start: return Start{r.u16le()};
@@ -181,6 +196,16 @@ Result<Message> read_body(MessageType type, SpanReader& r) {
       m.detail = read_tail_string(r, 4 * kMaxNameBytes);
       return m;
     }
+    case MessageType::host_stats: {
+      HostStats m;
+      for (std::uint32_t* field :
+           {&m.frames, &m.capture_wait_p50_us, &m.capture_wait_p99_us, &m.convert_p50_us, &m.convert_p99_us,
+            &m.encode_p50_us, &m.encode_p99_us, &m.packetize_p50_us, &m.packetize_p99_us, &m.send_p50_us,
+            &m.send_p99_us, &m.host_p50_us, &m.host_p99_us, &m.keyframes, &m.invalidations, &m.fec_pct}) {
+        *field = r.u32le();
+      }
+      return m;
+    }
     case MessageType::unset:
       break;
   }
@@ -212,6 +237,7 @@ std::string_view to_string(MessageType type) noexcept {
     case MessageType::stats: return "stats";
     case MessageType::goodbye: return "goodbye";
     case MessageType::reject: return "reject";
+    case MessageType::host_stats: return "host_stats";
   }
   return "unknown";
 }

@@ -1,6 +1,7 @@
 #include "pf/synth/synthetic.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 
 namespace pf::synth {
@@ -28,27 +29,75 @@ std::uint32_t bgra(std::uint32_t r, std::uint32_t g, std::uint32_t b) noexcept {
   return 0xFF000000U | (r & 0xFF) << 16 | (g & 0xFF) << 8 | (b & 0xFF);
 }
 
+struct Rect {
+  std::uint32_t x0, y0, w, h, colour;
+  [[nodiscard]] bool contains(std::uint32_t x, std::uint32_t y, std::uint32_t width, std::uint32_t height) const noexcept {
+    return x >= x0 && y >= y0 && x < std::min(width, x0 + w) && y < std::min(height, y0 + h);
+  }
+};
+
+std::uint32_t background(std::uint32_t y, std::uint32_t height, std::uint32_t t) noexcept {
+  const std::uint32_t v = (y * 160 / std::max(height, 1U) + t / 4) & 0xFF;
+  return bgra(20 + v / 4, 40 + v / 3, 90 + v / 2);
+}
+
+// The three "windows" and the taskbar, back to front.
+std::array<Rect, 4> windows(std::uint32_t width, std::uint32_t height, std::uint32_t t) noexcept {
+  const std::uint32_t ww = std::max(width / 4, 1U);
+  const std::uint32_t wh = std::max(height / 4, 1U);
+  return {{{(t * 3) % std::max(width, 1U), height / 5, ww, wh, bgra(230, 230, 230)},
+           {(t * 7 + width / 2) % std::max(width, 1U), height / 2, ww, wh, bgra(200, 60, 60)},
+           {width / 3, (t * 2) % std::max(height, 1U), ww / 2, wh / 2, bgra(60, 180, 80)},
+           {0, height - std::max(height / 20, 1U), width, height / 20, bgra(30, 30, 30)}}};
+}
+
 }  // namespace
+
+std::uint32_t pixel_bgra(std::uint32_t x, std::uint32_t y, std::uint32_t width, std::uint32_t height,
+                         const Stamp& stamp) noexcept {
+  const auto t = static_cast<std::uint32_t>(stamp.frame_id);
+  const std::uint32_t cell = cell_size(width);
+  if (width >= cell * kBits && height >= cell * 2 && y < cell * 2 && x < cell * kBits) {
+    const std::uint64_t word = y < cell ? stamp.frame_id : stamp.capture_ns;
+    const bool one = ((word >> (kBits - 1 - x / cell)) & 1U) != 0;
+    return one ? bgra(255, 255, 255) : bgra(0, 0, 0);
+  }
+  std::uint32_t out = background(y, height, t);
+  for (const Rect& r : windows(width, height, t)) {
+    if (r.contains(x, y, width, height)) {
+      out = r.colour;
+    }
+  }
+  return out;
+}
+
+std::optional<Stamp> read_stamp_luma(const std::uint8_t* luma, std::uint32_t stride, std::uint32_t width,
+                                     std::uint32_t height) noexcept {
+  const std::uint32_t cell = cell_size(width);
+  if (width < cell * kBits || height < cell * 2) {
+    return std::nullopt;
+  }
+  std::uint64_t words[2] = {0, 0};
+  for (std::uint32_t r = 0; r < 2; ++r) {
+    for (std::uint32_t bit = 0; bit < kBits; ++bit) {
+      const std::uint8_t v = luma[std::size_t{stride} * (r * cell + cell / 2) + bit * cell + cell / 2];
+      words[r] = (words[r] << 1) | (v >= 126 ? 1U : 0U);  // limited range: black 16, white 235
+    }
+  }
+  return Stamp{words[0], words[1]};
+}
 
 void render_bgra(std::uint8_t* pixels, std::uint32_t pitch_bytes, std::uint32_t width,
                  std::uint32_t height, const Stamp& stamp) noexcept {
   const auto t = static_cast<std::uint32_t>(stamp.frame_id);
   // Desktop: a vertical gradient that drifts slowly.
   for (std::uint32_t y = 0; y < height; ++y) {
-    const std::uint32_t v = (y * 160 / std::max(height, 1U) + t / 4) & 0xFF;
-    std::fill_n(row_ptr(pixels, pitch_bytes, y), width, bgra(20 + v / 4, 40 + v / 3, 90 + v / 2));
+    std::fill_n(row_ptr(pixels, pitch_bytes, y), width, background(y, height, t));
   }
   // Three "windows" that move at different speeds, and a taskbar.
-  const std::uint32_t ww = std::max(width / 4, 1U);
-  const std::uint32_t wh = std::max(height / 4, 1U);
-  fill_rect(pixels, pitch_bytes, width, height, (t * 3) % std::max(width, 1U), height / 5, ww, wh,
-            bgra(230, 230, 230));
-  fill_rect(pixels, pitch_bytes, width, height, (t * 7 + width / 2) % std::max(width, 1U), height / 2,
-            ww, wh, bgra(200, 60, 60));
-  fill_rect(pixels, pitch_bytes, width, height, width / 3, (t * 2) % std::max(height, 1U), ww / 2,
-            wh / 2, bgra(60, 180, 80));
-  fill_rect(pixels, pitch_bytes, width, height, 0, height - std::max(height / 20, 1U), width,
-            height / 20, bgra(30, 30, 30));
+  for (const Rect& r : windows(width, height, t)) {
+    fill_rect(pixels, pitch_bytes, width, height, r.x0, r.y0, r.w, r.h, r.colour);
+  }
   // The stamp.
   const std::uint32_t cell = cell_size(width);
   if (width < cell * kBits || height < cell * 2) {

@@ -73,7 +73,7 @@ HeaderError parse_header(Bytes datagram, PacketHeader& h) noexcept {
   if (version != kVersion) {
     return HeaderError::bad_version;
   }
-  if (h.stream != Stream::video) {
+  if (h.stream != Stream::video && h.stream != Stream::feedback) {
     return HeaderError::bad_stream;
   }
   if (scheme > static_cast<std::uint8_t>(fec::Scheme::gf16)) {

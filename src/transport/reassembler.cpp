@@ -289,6 +289,8 @@ struct Reassembler::State {
     switch (opener.open(h.sequence, datagram.first(kHeaderBytes), datagram.subspan(kHeaderBytes),
                         MutableBytes(scratch.data(), payload))) {
       case crypto::OpenOutcome::opened:
+        ++counters.opened;
+        counters.highest_sequence = std::max(counters.highest_sequence, h.sequence);
         break;
       case crypto::OpenOutcome::replayed:
         ++counters.replayed;

@@ -22,6 +22,7 @@ std::vector<Message> one_of_each() {
   welcome.shard_bytes = 1408;
   welcome.first_frame_index = 7;
   welcome.bitrate_kbps = 20000;
+  welcome.source = DisplaySource::synthetic;
   Hello hello;
   hello.codecs = 3;
   hello.mode = {2560, 1440, 143912};
@@ -43,7 +44,8 @@ std::vector<Message> one_of_each() {
           ClockEcho{1, 2, 3},
           Stats{3590, 0, 2, 4100, 9900, 1200},
           Goodbye{GoodbyeReason::quit},
-          Reject{RejectReason::busy, "4 sessions already"}};
+          Reject{RejectReason::busy, "4 sessions already"},
+          HostStats{60, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}};
 }
 
 TEST(ControlMessages, EveryTypeRoundTripsHoweverTheStreamIsCut) {

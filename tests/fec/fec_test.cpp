@@ -466,6 +466,39 @@ TEST(Parity, AdaptsToReportedLoss) {
   pinned.on_loss_report(500'000);
   EXPECT_EQ(pinned.pct(), 25U);
   EXPECT_TRUE(pinned.pinned());
+  EXPECT_EQ(pinned.pct_for(30), 25U);
+}
+
+TEST(Parity, BlockFailureIsTheBinomialTail) {
+  EXPECT_EQ(block_failure_probability(10, 2, 0.0), 0.0);
+  // One data + one parity shard at 50 %: fails only when both are lost.
+  EXPECT_NEAR(block_failure_probability(1, 1, 0.5), 0.25, 1e-12);
+  // 3 shards, 1 parity, p = 0.1: 1 − 0.9³ − 3·0.1·0.9² = 0.028.
+  EXPECT_NEAR(block_failure_probability(2, 1, 0.1), 0.028, 1e-12);
+  // Large blocks stay finite (log-space terms).
+  const double big = block_failure_probability(8000, 800, 0.05);
+  EXPECT_GE(big, 0.0);
+  EXPECT_LT(big, 1e-6);
+}
+
+TEST(Parity, SmallBlocksGetEnoughParityForTheReportedLoss) {
+  AdaptiveParity adaptive;
+  adaptive.on_loss_report(50'000);  // 5 %
+  EXPECT_EQ(adaptive.pct(), 8U);
+  // 30 data shards at 8 % get 3 parity shards and fail 8 % of the time;
+  // pct_for() raises it until a block fails at most 0.1 % of the time.
+  const std::uint32_t pct = adaptive.pct_for(30);
+  const std::uint32_t m = parity_shards(30, pct);
+  EXPECT_LE(block_failure_probability(30, m, 0.05), AdaptiveParity::kTargetBlockFailure);
+  EXPECT_GT(block_failure_probability(30, m - 1, 0.05), AdaptiveParity::kTargetBlockFailure);
+  EXPECT_GT(pct, adaptive.pct());
+  // Large blocks keep the plain percentage.
+  EXPECT_EQ(adaptive.pct_for(4000), adaptive.pct());
+  // Loss falls by half per report, not at once.
+  adaptive.on_loss_report(0);
+  EXPECT_EQ(adaptive.pct(), 1U);
+  EXPECT_LT(adaptive.pct_for(30), pct);
+  EXPECT_GT(adaptive.pct_for(30), 1U);
 }
 
 }  // namespace

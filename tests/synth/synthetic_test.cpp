@@ -1,5 +1,6 @@
 #include "pf/synth/synthetic.hpp"
 
+#include <cstring>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -42,6 +43,43 @@ TEST(Synthetic, TheAnimationMovesAndStaysInsideTheRows) {
       ASSERT_EQ(a.pixels[std::size_t{a.pitch} * y + x], 0xEE);
     }
   }
+}
+
+}  // namespace
+}  // namespace pf::synth
+
+namespace pf::synth {
+namespace {
+
+TEST(Synthetic, PixelAgreesWithTheRenderedFrameEverywhere) {
+  for (const auto& [w, h] : {std::pair{1920U, 1080U}, std::pair{640U, 360U}, std::pair{100U, 50U}}) {
+    std::vector<std::uint8_t> frame(std::size_t{w} * 4 * h);
+    const Stamp stamp{4242, 0x0123456789ABCDEFULL};
+    render_bgra(frame.data(), w * 4, w, h, stamp);
+    for (std::uint32_t y = 0; y < h; y += 3) {
+      for (std::uint32_t x = 0; x < w; x += 5) {
+        std::uint32_t rendered = 0;
+        std::memcpy(&rendered, &frame[std::size_t{y} * w * 4 + std::size_t{x} * 4], 4);
+        ASSERT_EQ(pixel_bgra(x, y, w, h, stamp), rendered) << x << "," << y << " of " << w << "x" << h;
+      }
+    }
+  }
+}
+
+TEST(Synthetic, StampReadsBackFromALimitedRangeLumaPlane) {
+  const std::uint32_t w = 1280;
+  const std::uint32_t h = 720;
+  const Stamp stamp{77, 123456789};
+  std::vector<std::uint8_t> luma(std::size_t{w} * h);
+  for (std::uint32_t y = 0; y < h; ++y) {
+    for (std::uint32_t x = 0; x < w; ++x) {
+      const std::uint32_t p = pixel_bgra(x, y, w, h, stamp);
+      const double r = (p >> 16) & 0xFF, g = (p >> 8) & 0xFF, b = p & 0xFF;
+      luma[std::size_t{y} * w + x] = static_cast<std::uint8_t>(16 + (0.2126 * r + 0.7152 * g + 0.0722 * b) * 219 / 255);
+    }
+  }
+  EXPECT_EQ(read_stamp_luma(luma.data(), w, w, h), stamp);
+  EXPECT_FALSE(read_stamp_luma(luma.data(), 32, 32, 1).has_value());
 }
 
 }  // namespace

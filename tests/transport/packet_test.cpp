@@ -75,6 +75,8 @@ TEST(PacketHeader, RefusesWhatDoesNotAddUp) {
   bad = bytes;
   bad[2] = 0;
   EXPECT_EQ(parse_header(bad, out), HeaderError::bad_stream);
+  bad[2] = 3;  // reserved
+  EXPECT_EQ(parse_header(bad, out), HeaderError::bad_stream);
   bad = bytes;
   bad[3] = 3;
   EXPECT_EQ(parse_header(bad, out), HeaderError::bad_scheme);

@@ -31,6 +31,10 @@ struct HostSettings {
   std::string log_text;  ///< PUNKTFUNK_LOG as given (handed on to child processes)
   std::uint16_t native_port = 0;
   std::string render_gpu;  ///< PUNKTFUNK_RENDER_GPU: "", "cpu", or a GPU name/id substring
+  std::string display_backend;  ///< PUNKTFUNK_DISPLAY_BACKEND: "" (saved setting), synthetic, xvfb, wlroots
+  bool allow_tofu = false;      ///< PUNKTFUNK_ALLOW_TOFU
+  std::uint32_t max_sessions = 4;
+  std::uint32_t bitrate_kbps = 20'000;
 };
 
 struct HostConfigInput {

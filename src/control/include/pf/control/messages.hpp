@@ -51,6 +51,7 @@ enum class MessageType : std::uint16_t {
   stats = 13,             ///< client → host, periodic
   goodbye = 14,           ///< either way
   reject = 15,            ///< host → client, instead of Welcome
+  host_stats = 16,        ///< host → client, periodic: the host's per-stage latency
 };
 
 /// Video codecs, as a bit set in Hello and one value in Welcome.
@@ -62,6 +63,10 @@ struct Mode {
   std::uint32_t refresh_mhz = 0;  ///< millihertz: 59940 = 59.94 Hz
   friend bool operator==(const Mode&, const Mode&) = default;
 };
+
+/// What the session's display shows (Welcome), so a client knows whether it
+/// can verify frames against the synthetic pattern.
+enum class DisplaySource : std::uint8_t { unset = 0, synthetic = 1, xvfb = 2, wlroots = 3 };
 
 struct Hello {
   std::uint32_t magic = kHelloMagic;
@@ -90,6 +95,8 @@ struct Welcome {
   std::uint16_t shard_bytes = 0;
   std::uint32_t first_frame_index = 0;
   std::uint32_t bitrate_kbps = 0;
+  // tail (protocol 1)
+  DisplaySource source = DisplaySource::unset;  ///< synthetic: frames carry a verifiable stamp
   friend bool operator==(const Welcome&, const Welcome&) = default;
 };
 
@@ -166,9 +173,26 @@ struct Reject {
   friend bool operator==(const Reject&, const Reject&) = default;
 };
 
+/// The host's view of the last reporting window (about a second): latency
+/// per stage as p50/p99 in µs, and what recovery did. host_* is capture →
+/// last packet handed to the kernel.
+struct HostStats {
+  std::uint32_t frames = 0;
+  std::uint32_t capture_wait_p50_us = 0, capture_wait_p99_us = 0;
+  std::uint32_t convert_p50_us = 0, convert_p99_us = 0;
+  std::uint32_t encode_p50_us = 0, encode_p99_us = 0;
+  std::uint32_t packetize_p50_us = 0, packetize_p99_us = 0;  ///< packetize + FEC + seal
+  std::uint32_t send_p50_us = 0, send_p99_us = 0;            ///< pace + send
+  std::uint32_t host_p50_us = 0, host_p99_us = 0;
+  std::uint32_t keyframes = 0;      ///< since the session started
+  std::uint32_t invalidations = 0;  ///< reference invalidations that spared an IDR
+  std::uint32_t fec_pct = 0;        ///< the parity percentage in use
+  friend bool operator==(const HostStats&, const HostStats&) = default;
+};
+
 using Message = std::variant<Hello, Welcome, Start, Reconfigure, Reconfigured, SetBitrate, BitrateChanged,
                              RequestKeyframe, InvalidateFrames, LossReport, ClockProbe, ClockEcho, Stats,
-                             Goodbye, Reject>;
+                             Goodbye, Reject, HostStats>;
 
 [[nodiscard]] MessageType type_of(const Message& message) noexcept;
 [[nodiscard]] std::string_view to_string(MessageType type) noexcept;

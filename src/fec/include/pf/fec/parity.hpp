@@ -39,9 +39,25 @@ class AdaptiveParity {
   [[nodiscard]] std::uint32_t pct() const noexcept { return pct_; }
   [[nodiscard]] bool pinned() const noexcept { return pinned_; }
 
+  /// The percentage for a block of `data_shards`: at least pct(), and for
+  /// small blocks (≤ kSmallBlockShards, where a few losses more than the
+  /// mean are likely) enough that the block fails — more shards lost than
+  /// it has parity — with probability ≤ kTargetBlockFailure at the loss
+  /// rate reported (rising at once, falling by half per report). Clamped to
+  /// [1, 50]. Pinned: pct().
+  [[nodiscard]] std::uint32_t pct_for(std::uint32_t data_shards) const noexcept;
+
+  static constexpr std::uint32_t kSmallBlockShards = 512;
+  static constexpr double kTargetBlockFailure = 1e-3;
+
  private:
   std::uint32_t pct_ = kStartParityPct;
+  std::uint32_t loss_ppm_ = 0;
   bool pinned_ = false;
 };
+
+/// P(more than `parity` of `data + parity` shards are lost), each lost
+/// independently with probability `loss` (binomial tail).
+[[nodiscard]] double block_failure_probability(std::uint32_t data, std::uint32_t parity, double loss) noexcept;
 
 }  // namespace pf::fec

@@ -30,4 +30,13 @@ void render_bgra(std::uint8_t* pixels, std::uint32_t pitch_bytes, std::uint32_t 
                                                    std::uint32_t pitch_bytes, std::uint32_t width,
                                                    std::uint32_t height) noexcept;
 
+/// One pixel of what render_bgra() draws (0xAARRGGBB), computed alone:
+/// clients check a decoded frame against the pattern at a few points.
+[[nodiscard]] std::uint32_t pixel_bgra(std::uint32_t x, std::uint32_t y, std::uint32_t width,
+                                       std::uint32_t height, const Stamp& stamp) noexcept;
+
+/// Reads the stamp from a decoded frame's luma plane (limited or full range).
+[[nodiscard]] std::optional<Stamp> read_stamp_luma(const std::uint8_t* luma, std::uint32_t stride,
+                                                   std::uint32_t width, std::uint32_t height) noexcept;
+
 }  // namespace pf::synth

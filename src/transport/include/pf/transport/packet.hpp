@@ -30,6 +30,7 @@ inline constexpr std::size_t kMaxShardBytes = kMaxDatagramBytes - kOverheadBytes
 enum class Stream : std::uint8_t {
   unset = 0,
   video = 1,
+  feedback = 2,  ///< client → host: keep-alive and path probe (the host learns the client's address)
 };
 
 /// Frame flags (header byte 11). Unknown bits are ignored by receivers.

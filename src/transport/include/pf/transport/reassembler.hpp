@@ -89,6 +89,8 @@ struct ReceiverCounters {
   std::uint64_t frames_recovered = 0;  ///< delivered thanks to FEC
   std::uint64_t frames_lost = 0;
   std::uint64_t shards_recovered = 0;
+  std::uint64_t opened = 0;            ///< datagrams that authenticated
+  std::uint64_t highest_sequence = 0;  ///< of those; with the counts above, the loss before repair
 };
 
 class Reassembler {

@@ -1,0 +1,127 @@
+// The native protocol's host side: a TCP listener for the control plane
+// and one Session per connected client.
+//
+// A session: TLS 1.3 handshake (mutual certificates) → Hello → the client's
+// own display (DisplayService, keyed by the client's certificate
+// fingerprint) → Welcome (data port, keys, FEC, shard size) → Start → the
+// client's first authenticated datagram tells the host where to send →
+// video flows until Goodbye, the connection drops, or nothing is heard for
+// the idle timeout. Teardown releases everything; a deliberate quit
+// (Goodbye quit) removes the display at once, anything else lets it linger.
+//
+// Threads: `pf-native` (owned) accepts connections and reaps ended
+// sessions; each session owns `pf-s<id>-ctl` (its control connection and
+// feedback datagrams) and, once streaming, the video and send threads
+// (video_pipeline.hpp). One session's failure ends only that session.
+#pragma once
+
+#include <atomic>
+#include <filesystem>
+#include <list>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "pf/control/messages.hpp"
+#include "pf/core/thread_annotations.hpp"
+#include "pf/encode/open.hpp"
+#include "pf/fec/coder.hpp"
+#include "pf/net/address.hpp"
+#include "pf/session/stage_stats.hpp"
+#include "pf/tls/identity.hpp"
+#include "pf/vdisplay/display_service.hpp"
+
+namespace pf::session {
+
+struct ServerConfig {
+  net::Address listen = net::Address::loopback(9777);
+  /// Where the host identity lives (host-cert.pem, host-key.pem 0600).
+  std::filesystem::path config_dir;
+  /// Accept any client certificate (development, until pairing).
+  bool allow_tofu = false;
+  std::uint32_t max_sessions = 4;
+  Nanos idle_timeout = std::chrono::seconds(8);
+  Nanos handshake_timeout = std::chrono::seconds(5);
+  // stream defaults
+  std::uint32_t default_bitrate_kbps = 20'000;
+  encode::Backend encoder = encode::Backend::automatic;
+  std::string encoder_preset = "ultrafast";
+  fec::Scheme fec = fec::Scheme::gf16;
+  std::uint32_t fec_pct = 0;  ///< 0 = adaptive
+  std::uint32_t mtu = 1492;
+  std::uint8_t dscp = 0;
+  bool use_gso = true;
+  /// What the displays show (told to clients so they can verify synthetic frames).
+  control::DisplaySource source = control::DisplaySource::unset;
+};
+
+enum class SessionState : std::uint8_t { unset = 0, handshaking, streaming, ended };
+
+struct SessionInfo {
+  std::uint64_t id = 0;
+  SessionState state = SessionState::unset;
+  std::string peer;         ///< address:port of the control connection
+  std::string client_name;  ///< from Hello
+  std::string fingerprint;  ///< the client certificate's
+  vdisplay::Mode mode;
+  std::uint32_t bitrate_kbps = 0;
+  std::string encoder;
+  std::uint32_t fec_pct = 0;
+  StageCounters video;
+  std::uint64_t control_rejected = 0;    ///< control messages skipped: unknown, malformed or unexpected
+  std::uint64_t datagrams_rejected = 0;  ///< feedback datagrams that failed parsing or authentication
+  std::uint32_t host_p50_us = 0;
+  std::uint32_t host_p99_us = 0;
+  std::string end_reason;
+};
+
+struct ServerCounters {
+  std::uint64_t accepted = 0;
+  std::uint64_t refused_busy = 0;  ///< connections beyond the session limit
+  std::uint64_t sessions_started = 0;
+  std::uint64_t sessions_ended = 0;
+};
+
+class Session;
+
+class NativeServer {
+ public:
+  /// Loads or creates the host identity, binds the listener and starts
+  /// `pf-native`. `displays` must outlive the server.
+  [[nodiscard]] static Result<std::unique_ptr<NativeServer>> start(ServerConfig config,
+                                                                   vdisplay::DisplayService& displays);
+  ~NativeServer();  // ends every session (Goodbye) and joins every thread
+  NativeServer(const NativeServer&) = delete;
+  NativeServer& operator=(const NativeServer&) = delete;
+
+  [[nodiscard]] const net::Address& address() const noexcept { return bound_; }
+  [[nodiscard]] const std::string& fingerprint() const noexcept { return identity_.fingerprint; }
+  [[nodiscard]] std::vector<SessionInfo> sessions() const PF_EXCLUDES(mutex_);
+  [[nodiscard]] ServerCounters counters() const PF_EXCLUDES(mutex_);
+
+  // For sessions: admission against max_sessions.
+  [[nodiscard]] bool admit() noexcept;
+  void leave() noexcept;
+
+ private:
+  NativeServer(ServerConfig config, vdisplay::DisplayService& displays, tls::Identity identity);
+  void run(const std::stop_token& stop);
+  void reap() PF_EXCLUDES(mutex_);
+
+  ServerConfig config_;
+  vdisplay::DisplayService& displays_;
+  tls::Identity identity_;
+  UniqueFd listen_;
+  UniqueFd wake_;
+  net::Address bound_;
+  std::atomic<std::uint32_t> streaming_{0};
+  std::atomic<std::uint64_t> next_id_{1};
+  mutable Mutex mutex_;
+  std::list<std::unique_ptr<Session>> sessions_ PF_GUARDED_BY(mutex_);
+  std::vector<SessionInfo> ended_ PF_GUARDED_BY(mutex_);  // the last few, for reports
+  ServerCounters counters_ PF_GUARDED_BY(mutex_);
+  std::jthread thread_;  // last
+};
+
+}  // namespace pf::session

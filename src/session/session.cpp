@@ -1,0 +1,474 @@
+#include "session.hpp"
+
+#include <poll.h>
+#include <pthread.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "pf/core/log.hpp"
+#include "pf/net/tcp.hpp"
+#include "pf/transport/packet.hpp"
+
+namespace pf::session {
+namespace {
+
+const log::Logger kLog{"session"};
+
+constexpr std::uint32_t kMinBitrateKbps = 500;
+constexpr std::uint32_t kMaxBitrateKbps = 1'000'000;
+constexpr Nanos kStatsInterval = std::chrono::seconds(1);
+constexpr Nanos kPollSlice = std::chrono::milliseconds(250);
+
+std::uint64_t ns_of(TimePoint t) { return static_cast<std::uint64_t>(t.time_since_epoch().count()); }
+
+struct NullSink final : transport::FrameSink {
+  void on_frame(const transport::ReceivedFrame&) override {}
+  void on_lost(std::uint32_t, std::uint32_t) override {}
+};
+
+}  // namespace
+
+Session::Session(std::uint64_t id, net::ControlStream stream, const ServerConfig& config,
+                 vdisplay::DisplayService& displays, const tls::Identity& identity, NativeServer& server)
+    : id_(id),
+      stream_(std::move(stream)),
+      config_(config),
+      displays_(displays),
+      identity_(identity),
+      server_(server),
+      wake_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
+  {
+    const MutexLock lock(mutex_);
+    info_.id = id_;
+    info_.state = SessionState::handshaking;
+    info_.peer = stream_.peer().to_string();
+  }
+  thread_ = std::jthread([this](std::stop_token stop) { run(stop); });
+}
+
+Session::~Session() {
+  thread_.request_stop();
+  if (wake_) {
+    const std::uint64_t one = 1;
+    (void)::write(wake_.get(), &one, sizeof(one));
+  }
+  if (thread_.joinable()) {
+    thread_.join();
+  }
+}
+
+SessionInfo Session::info() const {
+  const MutexLock lock(mutex_);
+  SessionInfo out = info_;
+  out.video = stats_.counters();
+  return out;
+}
+
+void Session::post(control::Message message) {
+  {
+    const MutexLock lock(mutex_);
+    outbox_.push_back(std::move(message));
+  }
+  const std::uint64_t one = 1;
+  (void)::write(wake_.get(), &one, sizeof(one));
+}
+
+void Session::drain_outbox() {
+  std::uint64_t count = 0;
+  (void)::read(wake_.get(), &count, sizeof(count));
+  std::vector<control::Message> out;
+  {
+    const MutexLock lock(mutex_);
+    out.swap(outbox_);
+  }
+  for (const auto& m : out) {
+    (void)stream_.send(m);
+  }
+}
+
+bool Session::reject(control::RejectReason reason, std::string detail) {
+  kLog.info("session {}: refused {}: {}", id_, stream_.peer().to_string(), detail);
+  if (detail.size() > 4 * control::kMaxNameBytes) {
+    detail.resize(4 * control::kMaxNameBytes);
+  }
+  (void)stream_.send(control::Reject{reason, std::move(detail)});
+  const MutexLock lock(mutex_);
+  info_.end_reason = "refused";
+  return false;
+}
+
+std::optional<vdisplay::Mode> Session::valid_mode(const control::Mode& m) const {
+  const bool ok = m.width >= 64 && m.width <= 7680 && m.height >= 64 && m.height <= 4320 && m.width % 2 == 0 &&
+                  m.height % 2 == 0 && m.refresh_mhz >= 1'000 && m.refresh_mhz <= 360'000;
+  if (!ok) {
+    return std::nullopt;
+  }
+  return vdisplay::Mode{m.width, m.height, m.refresh_mhz};
+}
+
+bool Session::establish(const std::stop_token& stop) {
+  if (auto shaken = stream_.handshake(config_.handshake_timeout); !shaken) {
+    kLog.info("session {}: {}", id_, shaken.error().message);
+    return false;
+  }
+  const std::string fingerprint = stream_.peer_fingerprint();
+  {
+    const MutexLock lock(mutex_);
+    info_.fingerprint = fingerprint;
+  }
+  if (!config_.allow_tofu) {
+    return reject(control::RejectReason::not_allowed,
+                  "this host does not trust your certificate yet; pair first (a development host "
+                  "may run with --allow-tofu)");
+  }
+  auto first = stream_.receive(config_.handshake_timeout);
+  if (!first) {
+    kLog.info("session {}: no Hello: {}", id_, first.error().message);
+    return false;
+  }
+  const auto* hello = std::get_if<control::Hello>(&*first);
+  if (hello == nullptr) {
+    return reject(control::RejectReason::bad_request, "the first message must be Hello");
+  }
+  if (hello->min_version > control::kProtocolVersion || hello->version < control::kMinProtocolVersion) {
+    return reject(control::RejectReason::version,
+                  fmt::format("this host speaks protocol {}..{}", control::kMinProtocolVersion,
+                              control::kProtocolVersion));
+  }
+  const auto mode = valid_mode(hello->mode);
+  if (!mode) {
+    return reject(control::RejectReason::bad_request,
+                  fmt::format("mode {}x{}@{}mHz is not supported (64..7680 x 64..4320, even, 1..360 Hz)",
+                              hello->mode.width, hello->mode.height, hello->mode.refresh_mhz));
+  }
+  encode::Codec codec = encode::Codec::unset;
+  control::Codec wire_codec = control::Codec::unset;
+  if ((hello->codecs & static_cast<std::uint32_t>(control::Codec::h264)) != 0) {
+    codec = encode::Codec::h264;
+    wire_codec = control::Codec::h264;
+  } else if ((hello->codecs & static_cast<std::uint32_t>(control::Codec::hevc)) != 0) {
+    codec = encode::Codec::hevc;
+    wire_codec = control::Codec::hevc;
+  } else {
+    return reject(control::RejectReason::bad_request, "no codec in common (this host offers H.264 and HEVC)");
+  }
+  if (!server_.admit()) {
+    return reject(control::RejectReason::busy,
+                  fmt::format("the host already runs {} sessions", config_.max_sessions));
+  }
+  admitted_ = true;
+  const std::uint32_t bitrate = std::clamp(
+      hello->bitrate_kbps == 0 ? config_.default_bitrate_kbps : hello->bitrate_kbps, kMinBitrateKbps, kMaxBitrateKbps);
+  {
+    const MutexLock lock(mutex_);
+    info_.client_name = hello->name;
+    info_.mode = *mode;
+    info_.bitrate_kbps = bitrate;
+  }
+
+  auto display = displays_.open(fingerprint, *mode);
+  if (!display) {
+    return reject(control::RejectReason::busy, "no display: " + display.error().message);
+  }
+  display_ = std::move(*display);
+
+  const auto family = stream_.peer().family() == AF_INET6 ? transport::IpFamily::v6 : transport::IpFamily::v4;
+  auto local = net::bound_address(stream_.fd());
+  if (!local) {
+    return reject(control::RejectReason::bad_request, local.error().message);
+  }
+  const std::size_t buffers = net::buffer_bytes_for(std::uint64_t{bitrate} * 1000 * 2);
+  auto socket = net::UdpSocket::open(local->with_port(0), {buffers, 1U << 20, config_.dscp});
+  if (!socket) {
+    return reject(control::RejectReason::bad_request, socket.error().message);
+  }
+  socket_.emplace(std::move(*socket));
+  auto shard = transport::shard_bytes_for_mtu(config_.mtu, family);
+  if (!shard) {
+    return reject(control::RejectReason::bad_request, shard.error().message);
+  }
+  std::size_t shard_bytes = *shard;
+  if (hello->max_shard_bytes != 0) {
+    shard_bytes = std::max<std::size_t>(transport::kMinShardBytes, std::min<std::size_t>(shard_bytes, hello->max_shard_bytes & ~1U));
+  }
+  auto key = crypto::generate_session_key();
+  if (!key) {
+    return reject(control::RejectReason::bad_request, key.error().message);
+  }
+  key_ = *key;
+
+  VideoParams params;
+  params.session_id = id_;
+  params.displays = &displays_;
+  params.lease = display_->lease;
+  params.ring = display_->ring;
+  params.mode = *mode;
+  params.encoder.codec = codec;
+  params.encoder.bitrate_kbps = bitrate;
+  params.encoder.preset = config_.encoder_preset;
+  params.encoder.input = codec == encode::Codec::hevc ? convert::YuvFormat::i420 : convert::YuvFormat::nv12;
+  params.backend = config_.encoder;
+  params.sender = {transport::Stream::video, config_.fec, static_cast<std::uint32_t>(shard_bytes), 4096};
+  params.key = *key_;
+  params.fec_pct = config_.fec_pct;
+  params.use_gso = config_.use_gso;
+  params.socket = &*socket_;
+  params.stats = &stats_;
+  params.post = [this](control::Message m) { post(std::move(m)); };
+  params.on_fatal = [this](std::string why) {
+    {
+      const MutexLock lock(mutex_);
+      fatal_ = std::move(why);
+    }
+    const std::uint64_t one = 1;
+    (void)::write(wake_.get(), &one, sizeof(one));
+  };
+  auto video = VideoPipeline::open(std::move(params));
+  if (!video) {
+    return reject(control::RejectReason::bad_request, "cannot encode: " + video.error().message);
+  }
+  video_ = std::move(*video);
+
+  auto opener = crypto::Opener::create(*key_, crypto::Direction::client_to_host);
+  transport::ReceiverConfig feedback_config;
+  feedback_config.stream = transport::Stream::feedback;
+  feedback_config.max_frames_in_flight = 4;
+  feedback_config.max_frame_bytes = 4096;
+  feedback_config.max_bytes_in_flight = 4 * 4096 + 4 * transport::kMaxShardBytes;
+  auto feedback = opener ? transport::Reassembler::create(feedback_config, std::move(*opener))
+                         : Result<transport::Reassembler>(tl::unexpected(opener.error()));
+  if (!feedback) {
+    return reject(control::RejectReason::bad_request, feedback.error().message);
+  }
+  feedback_.emplace(std::move(*feedback));
+
+  control::Welcome welcome;
+  welcome.session_id = id_;
+  welcome.codec = wire_codec;
+  welcome.mode = hello->mode;
+  welcome.data_port = socket_->local().port();
+  welcome.key = key_->key;
+  welcome.salt = key_->salt;
+  welcome.fec_scheme = static_cast<std::uint8_t>(config_.fec);
+  welcome.fec_pct = static_cast<std::uint8_t>(video_->fec_pct());
+  welcome.shard_bytes = static_cast<std::uint16_t>(shard_bytes);
+  welcome.first_frame_index = 0;
+  welcome.bitrate_kbps = bitrate;
+  welcome.source = config_.source;
+  if (auto sent = stream_.send(welcome); !sent) {
+    kLog.info("session {}: {}", id_, sent.error().message);
+    return false;
+  }
+  auto start = stream_.receive(config_.handshake_timeout);
+  if (!start || !std::holds_alternative<control::Start>(*start)) {
+    kLog.info("session {}: no Start from the client", id_);
+    return false;
+  }
+  // The first authenticated datagram says where the client listens.
+  const TimePoint deadline = steady_clock().now() + config_.handshake_timeout;
+  while (!client_.valid() && !stop.stop_requested()) {
+    const TimePoint now = steady_clock().now();
+    if (now >= deadline) {
+      kLog.info("session {}: no datagram from the client within {} s", id_,
+                std::chrono::duration_cast<std::chrono::seconds>(config_.handshake_timeout).count());
+      return false;
+    }
+    auto ready = net::wait_fd(socket_->fd(), POLLIN, std::min<Nanos>(deadline - now, kPollSlice));
+    if (ready && *ready != 0) {
+      receive_feedback(steady_clock().now());
+    }
+  }
+  if (!client_.valid()) {
+    return false;
+  }
+  video_->start(client_);
+  {
+    const MutexLock lock(mutex_);
+    info_.state = SessionState::streaming;
+    info_.encoder = video_->encoder_name();
+  }
+  kLog.info("session {}: streaming {} {} at {} kb/s to {} ({}), display {}", id_, video_->encoder_name(),
+            vdisplay::to_string(*mode), bitrate, client_.to_string(),
+            hello->name.empty() ? std::string("unnamed client") : hello->name, display_->lease.display);
+  return true;
+}
+
+void Session::receive_feedback(TimePoint now) {
+  net::UdpReceiver& receiver = receiver_;
+  NullSink sink;
+  for (int round = 0; round < 8; ++round) {
+    auto count = receiver.receive(*socket_);
+    if (!count || *count == 0) {
+      return;
+    }
+    for (std::size_t i = 0; i < *count; ++i) {
+      const net::Address from = receiver.from(i);
+      if (client_.valid() && !(from == client_)) {
+        ++unexpected_datagrams_;  // another socket: never let it near the session's state
+        continue;
+      }
+      const std::uint64_t before = feedback_->counters().opened;
+      feedback_->receive(receiver.datagram(i), now, sink);
+      if (feedback_->counters().opened != before) {
+        last_heard_ = now;
+        if (!client_.valid()) {
+          client_ = from;
+        }
+      }
+    }
+  }
+}
+
+bool Session::handle(const control::Message& message, TimePoint received, End& end) {
+  return std::visit(
+      [&](const auto& m) -> bool {
+        using T = std::decay_t<decltype(m)>;
+        if constexpr (std::is_same_v<T, control::SetBitrate>) {
+          video_->set_bitrate(std::clamp(m.kbps, kMinBitrateKbps, kMaxBitrateKbps));
+        } else if constexpr (std::is_same_v<T, control::RequestKeyframe>) {
+          video_->request_keyframe();
+        } else if constexpr (std::is_same_v<T, control::InvalidateFrames>) {
+          video_->invalidate(m.first, m.last);
+        } else if constexpr (std::is_same_v<T, control::LossReport>) {
+          video_->on_loss_report(m.loss_ppm);
+        } else if constexpr (std::is_same_v<T, control::ClockProbe>) {
+          (void)stream_.send(control::ClockEcho{m.t1_ns, ns_of(received), ns_of(steady_clock().now())});
+        } else if constexpr (std::is_same_v<T, control::Stats>) {
+          // The client's view; kept for the summary below.
+        } else if constexpr (std::is_same_v<T, control::Reconfigure>) {
+          if (const auto mode = valid_mode(m.mode)) {
+            video_->change_mode(*mode);
+            const MutexLock lock(mutex_);
+            info_.mode = *mode;
+          } else {
+            const vdisplay::Mode now_streaming = info().mode;
+            (void)stream_.send(control::Reconfigured{
+                0, {now_streaming.width, now_streaming.height, now_streaming.refresh_mhz}});
+          }
+        } else if constexpr (std::is_same_v<T, control::Goodbye>) {
+          end = m.reason == control::GoodbyeReason::quit ? End::quit : End::disconnected;
+          return false;
+        } else {
+          ++unexpected_;  // a message only the host sends, or a second Hello
+        }
+        return true;
+      },
+      message);
+}
+
+Session::End Session::stream(const std::stop_token& stop) {
+  last_heard_ = steady_clock().now();
+  TimePoint next_stats = last_heard_ + kStatsInterval;
+  while (!stop.stop_requested()) {
+    pollfd fds[3] = {{stream_.fd(), POLLIN, 0}, {socket_->fd(), POLLIN, 0}, {wake_.get(), POLLIN, 0}};
+    const int rc = ::poll(fds, 3, static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(kPollSlice).count()));
+    const TimePoint now = steady_clock().now();
+    if (rc < 0 && errno != EINTR) {
+      return End::error;
+    }
+    if ((fds[2].revents & POLLIN) != 0) {
+      drain_outbox();
+      const MutexLock lock(mutex_);
+      if (fatal_) {
+        kLog.warn("session {}: {}", id_, *fatal_);
+        info_.end_reason = *fatal_;
+        return End::error;
+      }
+    }
+    if ((fds[1].revents & POLLIN) != 0) {
+      receive_feedback(now);
+    }
+    if ((fds[0].revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
+      const auto read = stream_.read_available();
+      End end = End::unset;
+      for (auto next = stream_.next(); next.outcome != control::StreamDecoder::Outcome::need_more;
+           next = stream_.next()) {
+        if (next.outcome == control::StreamDecoder::Outcome::fatal) {
+          kLog.info("session {}: the client's control stream is broken; ending the session", id_);
+          return End::error;
+        }
+        if (next.outcome != control::StreamDecoder::Outcome::message) {
+          continue;  // skipped and counted by the decoder
+        }
+        last_heard_ = now;
+        if (!handle(next.message.message, now, end)) {
+          return end;
+        }
+      }
+      if (!read) {
+        return End::disconnected;
+      }
+    }
+    if (now - last_heard_ > config_.idle_timeout) {
+      kLog.info("session {}: nothing heard from the client for {} s", id_,
+                std::chrono::duration_cast<std::chrono::seconds>(config_.idle_timeout).count());
+      return End::idle;
+    }
+    if (now >= next_stats) {
+      next_stats = now + kStatsInterval;
+      (void)stream_.send(stats_.report(video_->fec_pct()));
+      const MutexLock lock(mutex_);
+      info_.fec_pct = video_->fec_pct();
+      info_.control_rejected = stream_.decoder().malformed() + stream_.decoder().unknown_types() + unexpected_;
+      const auto& c = feedback_->counters();
+      info_.datagrams_rejected = c.malformed + c.auth_failed + c.replayed + c.too_old + c.wrong_stream +
+                                 c.oversize + unexpected_datagrams_;
+      std::tie(info_.host_p50_us, info_.host_p99_us) = stats_.session_quantiles(Stage::host);
+    }
+  }
+  return End::shutdown;
+}
+
+void Session::finish(End end) {
+  video_.reset();  // joins the video and send threads
+  if (display_) {
+    displays_.close(display_->lease, end == End::quit ? vdisplay::ReleaseReason::quit
+                                                      : vdisplay::ReleaseReason::disconnected);
+  }
+  if (end == End::idle || end == End::shutdown || end == End::error) {
+    const auto reason = end == End::idle ? control::GoodbyeReason::idle : control::GoodbyeReason::error;
+    (void)stream_.send(control::Goodbye{reason}, std::chrono::milliseconds(200));
+  }
+  if (admitted_) {
+    server_.leave();
+  }
+  const char* how = "";
+  switch (end) {
+    case End::quit: how = "client quit"; break;
+    case End::disconnected: how = "client disconnected"; break;
+    case End::idle: how = "idle timeout"; break;
+    case End::error: how = "error"; break;
+    case End::shutdown: how = "host shutting down"; break;
+    case End::unset: how = "ended"; break;
+  }
+  const auto c = stats_.counters();
+  const auto [p50, p99] = stats_.session_quantiles(Stage::host);
+  if (c.frames > 0) {
+    kLog.info("session {} ended ({}): {} frames, {} keyframes, {} invalidations, {} IDR fallbacks, host "
+              "capture→sent p50 {:.2f} ms p99 {:.2f} ms",
+              id_, how, c.frames, c.keyframes, c.invalidations, c.idr_fallbacks, p50 / 1000.0, p99 / 1000.0);
+  }
+  const MutexLock lock(mutex_);
+  info_.state = SessionState::ended;
+  if (info_.end_reason.empty()) {
+    info_.end_reason = how;
+  }
+  std::tie(info_.host_p50_us, info_.host_p99_us) = std::pair{p50, p99};
+}
+
+void Session::run(const std::stop_token& stop) {
+  const std::string name = fmt::format("pf-s{}-ctl", id_ % 1000);
+  pthread_setname_np(pthread_self(), name.c_str());
+  End end = End::error;
+  if (establish(stop)) {
+    end = stream(stop);
+  }
+  finish(end);
+  ended_.store(true, std::memory_order_release);
+}
+
+}  // namespace pf::session

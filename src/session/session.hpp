@@ -1,0 +1,76 @@
+// One client's session (see server.hpp): owns the control connection's
+// thread and, once streaming, the video pipeline.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "pf/core/thread_annotations.hpp"
+#include "pf/net/control_stream.hpp"
+#include "pf/net/udp.hpp"
+#include "pf/session/server.hpp"
+#include "pf/transport/packet.hpp"
+#include "pf/transport/reassembler.hpp"
+#include "video_pipeline.hpp"
+
+namespace pf::session {
+
+class Session {
+ public:
+  Session(std::uint64_t id, net::ControlStream stream, const ServerConfig& config,
+          vdisplay::DisplayService& displays, const tls::Identity& identity, NativeServer& server);
+  ~Session();  // ends the session (Goodbye) and joins its threads
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  [[nodiscard]] bool ended() const noexcept { return ended_.load(std::memory_order_acquire); }
+  [[nodiscard]] SessionInfo info() const PF_EXCLUDES(mutex_);
+
+ private:
+  enum class End : std::uint8_t { unset = 0, quit, disconnected, idle, error, shutdown };
+  void run(const std::stop_token& stop);
+  /// Handshake, Hello, display, Welcome, Start, first datagram; false ends the session.
+  [[nodiscard]] bool establish(const std::stop_token& stop);
+  [[nodiscard]] bool reject(control::RejectReason reason, std::string detail);
+  End stream(const std::stop_token& stop);
+  [[nodiscard]] bool handle(const control::Message& message, TimePoint received, End& end);
+  void receive_feedback(TimePoint now);
+  void post(control::Message message) PF_EXCLUDES(mutex_);
+  void drain_outbox() PF_EXCLUDES(mutex_);
+  void finish(End end) PF_EXCLUDES(mutex_);
+  [[nodiscard]] std::optional<vdisplay::Mode> valid_mode(const control::Mode& mode) const;
+
+  const std::uint64_t id_;
+  net::ControlStream stream_;
+  const ServerConfig& config_;
+  vdisplay::DisplayService& displays_;
+  const tls::Identity& identity_;
+  NativeServer& server_;
+  UniqueFd wake_;
+
+  // control thread state
+  bool admitted_ = false;
+  std::optional<vdisplay::OpenedDisplay> display_;
+  std::optional<net::UdpSocket> socket_;
+  std::optional<transport::Reassembler> feedback_;
+  net::UdpReceiver receiver_{16, transport::kMaxDatagramBytes};
+  std::optional<crypto::SessionKey> key_;
+  net::Address client_;
+  TimePoint last_heard_{};
+  std::uint64_t unexpected_ = 0;
+  std::uint64_t unexpected_datagrams_ = 0;
+  StageStats stats_;
+  std::unique_ptr<VideoPipeline> video_;
+
+  mutable Mutex mutex_;
+  std::vector<control::Message> outbox_ PF_GUARDED_BY(mutex_);
+  std::optional<std::string> fatal_ PF_GUARDED_BY(mutex_);
+  SessionInfo info_ PF_GUARDED_BY(mutex_);
+  std::atomic<bool> ended_{false};
+  std::jthread thread_;  // last
+};
+
+}  // namespace pf::session
