@@ -23,6 +23,8 @@ packages=(
   # display backends pf-vdisplay starts (sway brings swaybg, the Wayland
   # client the tests draw with), and the X client the tests draw with
   xvfb x11-xserver-utils sway
+  # an X application the end-to-end tests stream
+  xterm
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
 )

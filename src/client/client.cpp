@@ -139,6 +139,7 @@ Result<ClientReport> run_client(const ClientOptions& o, const std::atomic<bool>&
   if (!identity) {
     return tl::unexpected(identity.error());
   }
+  const TimePoint connect_started = steady_clock().now();
   auto host = net::Address::resolve(o.host, o.default_port);
   if (!host) {
     return tl::unexpected(host.error());
@@ -207,6 +208,7 @@ Result<ClientReport> run_client(const ClientOptions& o, const std::atomic<bool>&
     const TimePoint now = steady_clock().now();
     if (!first_frame && receiver.first_frame_decoded()) {
       first_frame = now;
+      report.first_frame_ms = std::chrono::duration<double, std::milli>(now - connect_started).count();
     }
     if (o.duration.count() > 0 && first_frame && now - *first_frame >= o.duration) {
       break;
@@ -374,6 +376,7 @@ std::string report_json(const ClientReport& r) {
   put("width", r.mode.width);
   put("height", r.mode.height);
   put("seconds", r.seconds);
+ put("first_frame_ms", r.first_frame_ms);
   put("frames_received", static_cast<double>(r.frames_received));
   put("frames_decoded", static_cast<double>(r.frames_decoded));
   put("frames_verified", static_cast<double>(r.frames_verified));

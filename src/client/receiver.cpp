@@ -312,6 +312,7 @@ void Receiver::report(ClientReport& r, bool final) {
   r.keyframe_requests = keep.keyframe_requests;
   r.clock_offset_ms = keep.clock_offset_ms;
   r.clock_rtt_ms = keep.clock_rtt_ms;
+  r.first_frame_ms = keep.first_frame_ms;
   r.host = keep.host;
   r.host_p50_ms = keep.host_p50_ms;
   r.host_p99_ms = keep.host_p99_ms;

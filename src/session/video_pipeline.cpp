@@ -168,7 +168,6 @@ Status VideoPipeline::apply_requests(bool& force_idr) {
   }
   if (r.loss_reported) {
     parity_.on_loss_report(r.loss_ppm);
-    fec_pct_.store(parity_.pct(), std::memory_order_relaxed);
   }
   if (r.mode && !(*r.mode == p_.mode)) {
     const vdisplay::Mode old = p_.mode;
@@ -304,6 +303,7 @@ Status VideoPipeline::encode_and_hand_over(const std::stop_token& stop, std::uin
   const std::uint32_t shard = p_.sender.shard_bytes;
   const auto data_shards = static_cast<std::uint32_t>((payload_.size() + shard - 1) / shard);
   const std::uint32_t pct = parity_.pct_for(data_shards);
+  fec_pct_.store(pct, std::memory_order_relaxed);
   auto datagrams = packetizer_->packetize({.frame_index = frame_index_, .capture_ns = capture_ns, .flags = flags},
                                           payload_, pct);
   if (!datagrams) {

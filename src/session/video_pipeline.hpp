@@ -71,6 +71,7 @@ class VideoPipeline {
   void set_bitrate(std::uint32_t kbps) PF_EXCLUDES(requests_mutex_);
   void change_mode(const vdisplay::Mode& mode) PF_EXCLUDES(requests_mutex_);
   void on_loss_report(std::uint32_t loss_ppm) PF_EXCLUDES(requests_mutex_);
+  /// The parity percentage the last frame got.
   [[nodiscard]] std::uint32_t fec_pct() const noexcept { return fec_pct_.load(std::memory_order_relaxed); }
   [[nodiscard]] std::string encoder_name() const;
 

@@ -77,6 +77,7 @@ struct ClientReport {
   std::uint64_t datagrams_dropped_by_knob = 0;
   std::uint64_t bytes = 0;
   double seconds = 0;
+  double first_frame_ms = 0;  ///< connect → first decoded picture
   double max_freeze_ms = 0;
   double e2e_p50_ms = 0, e2e_p99_ms = 0;            ///< capture → decoded
   double received_p50_ms = 0, received_p99_ms = 0;  ///< capture → reassembled
