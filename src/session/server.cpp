@@ -142,7 +142,7 @@ void NativeServer::run(const std::stop_token& stop) {
       continue;
     }
     net::ControlStream stream(std::move(accepted->fd), std::move(*endpoint), accepted->peer);
-    auto session = std::make_unique<Session>(next_id_++, std::move(stream), config_, displays_, identity_, *this);
+    auto session = std::make_unique<Session>(next_id_++, std::move(stream), config_, displays_, *this);
     const MutexLock lock(mutex_);
     ++counters_.sessions_started;
     sessions_.push_back(std::move(session));

@@ -33,12 +33,11 @@ struct NullSink final : transport::FrameSink {
 }  // namespace
 
 Session::Session(std::uint64_t id, net::ControlStream stream, const ServerConfig& config,
-                 vdisplay::DisplayService& displays, const tls::Identity& identity, NativeServer& server)
+                 vdisplay::DisplayService& displays, NativeServer& server)
     : id_(id),
       stream_(std::move(stream)),
       config_(config),
       displays_(displays),
-      identity_(identity),
       server_(server),
       wake_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
   {

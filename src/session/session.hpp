@@ -21,7 +21,7 @@ namespace pf::session {
 class Session {
  public:
   Session(std::uint64_t id, net::ControlStream stream, const ServerConfig& config,
-          vdisplay::DisplayService& displays, const tls::Identity& identity, NativeServer& server);
+          vdisplay::DisplayService& displays, NativeServer& server);
   ~Session();  // ends the session (Goodbye) and joins its threads
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -47,7 +47,6 @@ class Session {
   net::ControlStream stream_;
   const ServerConfig& config_;
   vdisplay::DisplayService& displays_;
-  const tls::Identity& identity_;
   NativeServer& server_;
   UniqueFd wake_;
 

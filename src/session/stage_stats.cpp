@@ -15,7 +15,7 @@ StageCounters StageStats::counters() const {
 
 control::HostStats StageStats::report(std::uint32_t fec_pct) {
   const MutexLock lock(mutex_);
-  const auto q = [&](Stage s, double quantile) { return window_[static_cast<std::size_t>(s)].quantile_us(quantile); };
+  const auto q = [&](Stage s, double quantile) PF_REQUIRES(mutex_) { return window_[static_cast<std::size_t>(s)].quantile_us(quantile); };
   control::HostStats m;
   m.frames = static_cast<std::uint32_t>(window_[static_cast<std::size_t>(Stage::host)].count());
   m.capture_wait_p50_us = q(Stage::capture_wait, 0.5);

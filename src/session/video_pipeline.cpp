@@ -317,15 +317,19 @@ Status VideoPipeline::encode_and_hand_over(const std::stop_token& stop, std::uin
   });
   ++frame_index_;
 
-  // Hand over: wait (at most until the sender takes its previous frame) for a free parcel.
-  std::unique_lock lock(handoff_mutex_);
-  handoff_cv_.wait(lock, stop, [&]() PF_REQUIRES(handoff_mutex_) { return ready_ == -1; });
-  if (stop.stop_requested()) {
-    return {};
-  }
+  // Hand over: wait (at most until the sender takes its previous frame) for
+  // a free parcel. The one chosen is neither ready nor being sent, so it is
+  // filled outside the lock.
   int free = 0;
-  while (free == sending_) {
-    ++free;
+  {
+    MutexLock lock(handoff_mutex_);
+    handoff_cv_.wait(handoff_mutex_, stop, [this]() PF_NO_THREAD_SAFETY_ANALYSIS { return ready_ == -1; });
+    if (stop.stop_requested()) {
+      return {};
+    }
+    while (free == sending_) {
+      ++free;
+    }
   }
   Parcel& parcel = *parcels_[static_cast<std::size_t>(free)];
   std::size_t total = 0;
@@ -344,8 +348,10 @@ Status VideoPipeline::encode_and_hand_over(const std::stop_token& stop, std::uin
   parcel.handed = packetized;
   parcel.bitrate_bps = std::uint64_t{p_.encoder.bitrate_kbps} * 1000;
   parcel.interval = frame_interval(p_.mode);
-  ready_ = free;
-  lock.unlock();
+  {
+    MutexLock lock(handoff_mutex_);
+    ready_ = free;
+  }
   handoff_cv_.notify_all();
   return {};
 }
@@ -389,36 +395,39 @@ void VideoPipeline::run_sender(const std::stop_token& stop) {
   };
 
   while (!stop.stop_requested()) {
+    bool take = false;
     {
-      std::unique_lock lock(handoff_mutex_);
-      handoff_cv_.wait_until(lock, stop, next, [&]() PF_REQUIRES(handoff_mutex_) { return ready_ != -1; });
-      if (stop.stop_requested()) {
-        return;
+      MutexLock lock(handoff_mutex_);
+      handoff_cv_.wait_until(handoff_mutex_, stop, next,
+                             [this]() PF_NO_THREAD_SAFETY_ANALYSIS { return ready_ != -1; });
+      take = ready_ != -1;
+    }
+    if (stop.stop_requested()) {
+      return;
+    }
+    if (take) {
+      if (current != nullptr) {
+        send_until(current->datagrams.size());  // a newer frame is ready: no more pacing for this one
+        p_.stats->update([](StageCounters& c) { ++c.flushed_early; });
+        finish();
       }
-      if (ready_ != -1) {
-        if (current != nullptr) {
-          lock.unlock();
-          send_until(current->datagrams.size());  // a newer frame is ready: no more pacing for this one
-          p_.stats->update([](StageCounters& c) { ++c.flushed_early; });
-          finish();
-          lock.lock();
-        }
+      {
+        MutexLock lock(handoff_mutex_);
         sending_ = ready_;
         ready_ = -1;
         current = parcels_[static_cast<std::size_t>(sending_)].get();
         to = client_;
-        lock.unlock();
-        handoff_cv_.notify_all();
-        current->datagrams.clear();
-        std::size_t at = 0;
-        for (const std::size_t size : current->sizes) {
-          current->datagrams.emplace_back(current->bytes.data() + at, size);
-          at += size;
-        }
-        sent = released = 0;
-        pacer.start_frame(steady_clock().now(), current->datagrams.size(), current->bytes.size(),
-                          current->bitrate_bps, current->interval);
       }
+      handoff_cv_.notify_all();
+      current->datagrams.clear();
+      std::size_t at = 0;
+      for (const std::size_t size : current->sizes) {
+        current->datagrams.emplace_back(current->bytes.data() + at, size);
+        at += size;
+      }
+      sent = released = 0;
+      pacer.start_frame(steady_clock().now(), current->datagrams.size(), current->bytes.size(),
+                        current->bitrate_bps, current->interval);
     }
     if (current == nullptr) {
       next = TimePoint::max();
