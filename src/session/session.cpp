@@ -289,6 +289,7 @@ bool Session::establish(const std::stop_token& stop) {
     const MutexLock lock(mutex_);
     info_.state = SessionState::streaming;
     info_.encoder = video_->encoder_name();
+    info_.display = display_->lease.display;
   }
   kLog.info("session {}: streaming {} {} at {} kb/s to {} ({}), display {}", id_, video_->encoder_name(),
             vdisplay::to_string(*mode), bitrate, client_.to_string(),

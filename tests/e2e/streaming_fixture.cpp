@@ -1,6 +1,8 @@
 #include "e2e/streaming_fixture.hpp"
 
+#include <algorithm>
 #include <fstream>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -16,8 +18,9 @@ double Report::number(const std::string& key) const {
   return json[key].get<double>();
 }
 
-ClientRun::ClientRun(const std::vector<std::string>& argv, std::filesystem::path stats, std::filesystem::path log)
-    : stats_(std::move(stats)), child_(argv, test::clean_environment(), log) {}
+ClientRun::ClientRun(const std::vector<std::string>& argv, std::string name, std::filesystem::path stats,
+                     std::filesystem::path log)
+    : name_(std::move(name)), stats_(std::move(stats)), child_(argv, test::clean_environment(), log) {}
 
 Report ClientRun::finish(std::chrono::seconds timeout) {
   const auto exit = child_.wait_for(timeout);
@@ -26,6 +29,7 @@ Report ClientRun::finish(std::chrono::seconds timeout) {
     EXPECT_EQ(exit->code, 0) << child_.output();
   }
   Report r;
+  r.client_name = name_;
   std::ifstream in(stats_);
   r.json = nlohmann::json::parse(in, nullptr, false);
   if (r.json.is_discarded()) {
@@ -88,8 +92,47 @@ test::Run Host::run_client_raw(const std::vector<std::string>& args, std::size_t
 std::unique_ptr<ClientRun> Host::start_client(const std::vector<std::string>& args, std::size_t identity) {
   const std::size_t run = runs_++;
   const auto stats = dir_.path() / ("stats-" + std::to_string(run) + ".json");
-  return std::make_unique<ClientRun>(argv(args, identity, stats), stats,
+  std::vector<std::string> named = args;
+  std::string name;
+  const auto given = std::find(args.begin(), args.end(), "--name");
+  if (given != args.end() && given + 1 != args.end()) {
+    name = *(given + 1);
+  } else {
+    name = "run-" + std::to_string(run);
+    named.insert(named.end(), {"--name", name});
+  }
+  return std::make_unique<ClientRun>(argv(named, identity, stats), name, stats,
                                      dir_.path() / ("client-" + std::to_string(run) + ".log"));
+}
+
+session::SessionInfo Host::ended_session(const Report& r) {
+  const TimePoint deadline = steady_clock().now() + 10s;
+  for (;;) {
+    for (const auto& s : server_->sessions()) {
+      if (s.client_name == r.client_name && s.state == session::SessionState::ended) {
+        return s;
+      }
+    }
+    if (steady_clock().now() > deadline) {
+      ADD_FAILURE() << "the host has no ended session of client " << r.client_name;
+      return {};
+    }
+    std::this_thread::sleep_for(20ms);
+  }
+}
+
+void Host::expect_all_delivered(const Report& r) {
+  const auto decoded = static_cast<std::uint64_t>(r.number("frames_decoded"));
+  EXPECT_GE(decoded, 10U) << r.client_name << ": the stream hardly ran";
+  EXPECT_EQ(r.number("frames_lost"), 0) << r.client_name;
+  EXPECT_EQ(r.number("frames_corrupt"), 0) << r.client_name;
+  EXPECT_EQ(r.number("frames_decoded"), r.number("frames_received")) << r.client_name;
+  const std::uint64_t sent = ended_session(r).video.frames;
+  // In flight at Goodbye: what the host sent between the client's last
+  // frame and its reading of the Goodbye.
+  constexpr std::uint64_t kInFlight = 12;
+  EXPECT_GE(sent, decoded) << r.client_name;
+  EXPECT_LE(sent, decoded + kInFlight) << r.client_name << ": frames sent but not decoded";
 }
 
 }  // namespace pf::e2e

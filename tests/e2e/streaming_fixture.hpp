@@ -20,6 +20,7 @@
 namespace pf::e2e {
 
 struct Report {
+  std::string client_name;  ///< as the host knows the client (its --name)
   nlohmann::json json;
   /// A numeric key of --stats-json; fails the test (and returns -1) when absent.
   [[nodiscard]] double number(const std::string& key) const;
@@ -27,7 +28,8 @@ struct Report {
 
 class ClientRun {
  public:
-  ClientRun(const std::vector<std::string>& argv, std::filesystem::path stats, std::filesystem::path log);
+  ClientRun(const std::vector<std::string>& argv, std::string name, std::filesystem::path stats,
+            std::filesystem::path log);
   /// Waits for the client to end by itself and reads its report.
   [[nodiscard]] Report finish(std::chrono::seconds timeout = std::chrono::seconds(120));
   /// True once the live status line shows decoded frames.
@@ -35,6 +37,7 @@ class ClientRun {
   void kill() { child_.signal(SIGKILL); (void)child_.wait_for(std::chrono::seconds(5)); }
 
  private:
+  std::string name_;
   std::filesystem::path stats_;
   test::Child child_;
 };
@@ -49,6 +52,15 @@ class Host {
   [[nodiscard]] Report run_client(const std::vector<std::string>& args, std::size_t identity = 0);
   [[nodiscard]] test::Run run_client_raw(const std::vector<std::string>& args, std::size_t identity = 0);
   [[nodiscard]] std::unique_ptr<ClientRun> start_client(const std::vector<std::string>& args, std::size_t identity);
+
+  /// The host's record of the session `r` came from, once that session has
+  /// ended (it ends a moment after the client quits).
+  [[nodiscard]] session::SessionInfo ended_session(const Report& r);
+  /// Everything the host sent reached the client and was decoded intact:
+  /// no frame lost or corrupt, and the host sent no more than the client saw
+  /// but those in flight when it quit. How many frames a loaded machine
+  /// manages in the time is the benchmark's business, not this check's.
+  void expect_all_delivered(const Report& r);
 
   [[nodiscard]] session::NativeServer& server() { return *server_; }
   [[nodiscard]] vdisplay::DisplayService& displays() { return *displays_; }

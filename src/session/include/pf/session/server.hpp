@@ -65,6 +65,7 @@ struct SessionInfo {
   std::string client_name;  ///< from Hello
   std::string fingerprint;  ///< the client certificate's
   vdisplay::Mode mode;
+  vdisplay::DisplayId display = 0;  ///< the client's own display, once streaming
   std::uint32_t bitrate_kbps = 0;
   std::string encoder;
   std::uint32_t fec_pct = 0;
