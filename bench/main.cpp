@@ -1,6 +1,7 @@
 // punktfunk-bench SUITE [--json] [--min-time S] [--repetitions N] [--quick]
 // punktfunk-bench list
 // punktfunk-bench loss [--json | --csv]
+// punktfunk-bench e2e [--json] [--seconds S] [--csv-dir DIR]
 #include <algorithm>
 #include <cstdio>
 #include <string>
@@ -12,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "pf/core/log.hpp"
+#include "e2e_harness.hpp"
 #include "loss_harness.hpp"
 #include "suite.hpp"
 
@@ -127,7 +129,8 @@ int main(int argc, char** argv) {
   bool quick = false;
   double min_time_s = 0.2;
   int repetitions = 5;
-  app.add_option("suite", suite_name, "Suite to run, 'loss' (the loss harness), or 'list'")->required();
+  app.add_option("suite", suite_name, "Suite to run, 'loss' (the loss harness), 'e2e' (host and client), or 'list'")
+      ->required();
   app.add_flag("--json", json, "Print one flat JSON object of snake_case keys with units");
   app.add_option("--min-time", min_time_s, "Minimum seconds per case and repetition")
       ->check(CLI::PositiveNumber);
@@ -135,6 +138,10 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 100));
   bool csv = false;
   app.add_flag("--csv", csv, "loss only: the Bernoulli sweep as CSV, for the plot");
+  E2eOptions e2e;
+  app.add_option("--seconds", e2e.seconds, "e2e only: seconds streamed per mode (default 15)")
+      ->check(CLI::Range(1.0, 600.0));
+  app.add_option("--csv-dir", e2e.csv_dir, "e2e only: per-frame latencies as e2e_<mode>.csv there");
   app.add_flag("--quick", quick, "One short repetition per case (smoke runs; noisy figures)");
   std::string log_spec = "warn";
   app.add_option("--log", log_spec, "Log levels while benchmarking (as PUNKTFUNK_LOG)");
@@ -152,13 +159,19 @@ int main(int argc, char** argv) {
   if (quick) {
     min_time_s = 0.001;
     repetitions = 1;
+    e2e.seconds = 2;
   }
   if (suite_name == "list") {
     for (const Suite& s : suites()) {
       fmt::print("{:<12} {}\n", s.name, s.description);
     }
     fmt::print("{:<12} {}\n", "loss", "frames recovered over modelled lossy paths, by FEC scheme and %");
+    fmt::print("{:<12} {}\n", "e2e", "host and reference client on loopback: stages, latency, CPU at 720p60, 1080p60");
     return 0;
+  }
+  if (suite_name == "e2e") {
+    e2e.json = json;
+    return run_e2e(e2e);
   }
   if (suite_name == "loss") {
     return run_loss_harness(csv ? LossOutput::csv : json ? LossOutput::json : LossOutput::table);

@@ -16,10 +16,11 @@ function(pf_add_library name)
   target_link_libraries(${name} PUBLIC ${ARG_PUBLIC_DEPS} PRIVATE ${ARG_PRIVATE_DEPS} pf_warnings)
 endfunction()
 
-# pf_add_test(<name> SOURCES ... DEPS ... LABELS <label>)
-# A GoogleTest executable; every TEST becomes its own ctest test carrying the label.
+# pf_add_test(<name> SOURCES ... DEPS ... LABELS <label> [SERIAL])
+# A GoogleTest executable; every TEST becomes its own ctest test carrying the
+# label. SERIAL: its tests run alone (RUN_SERIAL), for long measured runs.
 function(pf_add_test name)
-  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "SERIAL" "" "SOURCES;DEPS;LABELS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gmock GTest::gtest_main pf_warnings)
   list(LENGTH ARG_LABELS _count)
@@ -28,10 +29,14 @@ function(pf_add_test name)
     # silently become a property name. One label per test executable.
     message(FATAL_ERROR "pf_add_test(${name}): exactly one label, got '${ARG_LABELS}'")
   endif()
+  set(_serial FALSE)
+  if(ARG_SERIAL)  # the test wants the machine to itself
+    set(_serial TRUE)
+  endif()
   gtest_discover_tests(${name}
     DISCOVERY_MODE PRE_TEST
     DISCOVERY_TIMEOUT 60
-    PROPERTIES LABELS ${ARG_LABELS} TIMEOUT 300)
+    PROPERTIES LABELS ${ARG_LABELS} TIMEOUT 300 RUN_SERIAL ${_serial})
 endfunction()
 
 set(PF_FUZZ_SECONDS 15 CACHE STRING "Seconds each fuzz target runs in the fuzz preset's tests")

@@ -1,15 +1,26 @@
 #!/usr/bin/env bash
 # Sets up if needed, builds the release preset, and runs the host in the
 # foreground on its built-in defaults. Ctrl-C stops it (exit 0).
-# Extra arguments go to 'punktfunk-host serve', e.g. --set LOG=debug.
+#   ./scripts/run.sh              punktfunk-host serve
+#   ./scripts/run.sh demo         host + reference client on loopback for 10 s
+# Further arguments go to the command, e.g. ./scripts/run.sh --set LOG=debug
+# or ./scripts/run.sh demo --mode 1280x720@60.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+command=serve
+if [[ "${1:-}" == demo ]]; then
+  command=demo
+  shift
+fi
 
 ./scripts/setup.sh
 cmake --preset release >/dev/null
 cmake --build --preset release --target punktfunk-host -- --quiet
 
 host=build/release/bin/punktfunk-host
-echo "run: starting $host serve (Ctrl-C stops it)"
-echo "run: effective configuration: $host config show"
-exec "$host" serve "$@"
+if [[ "$command" == serve ]]; then
+  echo "run: starting $host serve (Ctrl-C stops it)"
+  echo "run: effective configuration: $host config show"
+fi
+exec "$host" "$command" "$@"

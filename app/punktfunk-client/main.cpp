@@ -71,14 +71,15 @@ void print_summary(const pf::client::ClientReport& r) {
              "  capture → received p50 {:.2f} ms  p99 {:.2f} ms   decode p50 {:.2f} ms\n"
              "  host               capture → sent p50 {:.2f} ms  p99 {:.2f} ms  (wait {:.2f}, convert {:.2f}, encode "
              "{:.2f}, packetize {:.2f}, send {:.2f} ms p50), FEC {} %\n"
-             "  clock              offset {:.3f} ms, rtt {:.3f} ms\n",
+             "  clock              offset {:.3f} ms, rtt {:.3f} ms\n"
+             "  cpu                {:.0f} % of one core\n",
              r.session_id, r.mode.width, r.mode.height, r.last_width, r.last_height, r.frames_received,
              r.frames_decoded, r.frames_verified, r.frames_corrupt, r.frames_lost, r.frames_recovered,
              r.frames_skipped, r.keyframes, r.recovery_points, r.invalidations, r.keyframe_requests,
              r.max_freeze_ms, r.e2e_p50_ms, r.e2e_p99_ms, r.received_p50_ms, r.received_p99_ms, r.decode_p50_ms,
              r.host_p50_ms, r.host_p99_ms, r.host.capture_wait_p50_us / 1000.0, r.host.convert_p50_us / 1000.0,
              r.host.encode_p50_us / 1000.0, r.host.packetize_p50_us / 1000.0, r.host.send_p50_us / 1000.0,
-             r.host.fec_pct, r.clock_offset_ms, r.clock_rtt_ms);
+             r.host.fec_pct, r.clock_offset_ms, r.clock_rtt_ms, r.cpu_pct);
 }
 
 }  // namespace
@@ -105,6 +106,10 @@ int main(int argc, char** argv) {
   connect->add_option("--stats-json", stats_json, "Write the session's figures to FILE as JSON");
   connect->add_option("--save-frame", o.save_frame, "Write the last decoded picture to FILE.png");
   connect->add_option("--record", o.record, "Write the received elementary stream (Annex-B) to FILE");
+  bool no_summary = false;
+  connect->add_flag("--no-summary", no_summary, "Skip the closing summary (the live status line stays)");
+  connect->add_option("--latency-csv", o.latency_csv,
+                      "Write each decoded frame's capture → received and → decoded latency (ms) to FILE.csv");
   connect->add_option("--config-dir", config_dir, "Client identity and known hosts (default ~/.config/punktfunk-client)");
   connect->add_option("--name", o.name, "This client's name, shown on the host");
   connect->add_flag("--allow-tofu", o.allow_tofu, "Trust an unknown host's certificate on first use (development)");
@@ -174,7 +179,9 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "{}punktfunk-client: {}\n", tty ? "\n" : "", report.error().message);
     return 1;
   }
-  print_summary(*report);
+  if (!no_summary) {
+    print_summary(*report);
+  }
   if (!stats_json.empty()) {
     std::ofstream(stats_json) << pf::client::report_json(*report);
   }

@@ -1,6 +1,9 @@
 // The subcommands of punktfunk-host. Each returns the process exit code.
 #pragma once
 
+#include <filesystem>
+#include <string>
+
 #include "pf/config/host_config.hpp"
 
 namespace pf::host {
@@ -12,6 +15,19 @@ inline constexpr int kExitUsage = 2;    ///< bad command line or invalid configu
 
 /// Runs the host until SIGINT or SIGTERM; returns kExitOk after a clean shutdown.
 [[nodiscard]] int run_serve(const config::HostConfig& config);
+
+struct DemoOptions {
+  double seconds = 10;
+  std::string mode = "1920x1080@60";
+  std::string display_backend = "synthetic";
+  std::filesystem::path frame = "punktfunk-demo.png";  ///< the last decoded frame
+  bool verbose = false;                                ///< the host's info log
+};
+
+/// Host and reference client on loopback for `seconds`: live status, a
+/// summary table, the last frame as PNG. Exit 0 when frames arrived and
+/// none was corrupt.
+[[nodiscard]] int run_demo(const config::HostConfig& config, const DemoOptions& options);
 
 enum class OutputFormat : std::uint8_t { unset = 0, text = 1, json = 2 };
 

@@ -87,6 +87,15 @@ int main(int argc, char** argv) {
                     "synthetic, xvfb or wlroots (PUNKTFUNK_DISPLAY_BACKEND; default xvfb when installed)");
   serve->add_flag("--allow-tofu", allow_tofu,
                   "Development: accept any client certificate until pairing exists (PUNKTFUNK_ALLOW_TOFU)");
+  auto* demo = app.add_subcommand("demo", "Stream to the reference client on loopback for a few seconds and sum up");
+  DemoOptions demo_options;
+  demo->add_option("--seconds", demo_options.seconds, "How long to stream (default 10)")->check(CLI::Range(1.0, 3600.0));
+  demo->add_option("--mode", demo_options.mode, "WxH@Hz of the client's display (default 1920x1080@60)");
+  demo->add_option("--display-backend", demo_options.display_backend,
+                   "synthetic (default: every frame verified), xvfb or wlroots")
+      ->check(CLI::IsMember({"synthetic", "xvfb", "wlroots"}));
+  demo->add_option("--frame", demo_options.frame, "Where the last decoded frame goes (default punktfunk-demo.png)");
+  demo->add_flag("--verbose", demo_options.verbose, "Show the host's log (info) while streaming");
   auto* version = app.add_subcommand("version", "Print version and build facts");
   auto* config = app.add_subcommand("config", "Inspect the configuration");
   config->require_subcommand(1);
@@ -124,6 +133,9 @@ int main(int argc, char** argv) {
   }
   if (serve->parsed()) {
     return run_serve(*loaded);
+  }
+  if (demo->parsed()) {
+    return run_demo(*loaded, demo_options);
   }
   return kExitUsage;
 }

@@ -192,6 +192,7 @@ Result<ClientReport> run_client(const ClientOptions& o, const std::atomic<bool>&
   feedback.send(*socket, data_address);
 
   const TimePoint started = steady_clock().now();
+  const Nanos cpu_at_start = process_cpu_time();
   TimePoint next_keepalive = started + kKeepAlive;
   TimePoint next_loss = started + kLossReport;
   TimePoint next_second = started;
@@ -346,6 +347,8 @@ Result<ClientReport> run_client(const ClientOptions& o, const std::atomic<bool>&
     kLog.warn("{}", ended_by);
   }
   receiver.report(report, true);
+  report.cpu_pct = 100.0 * static_cast<double>((process_cpu_time() - cpu_at_start).count()) /
+                   static_cast<double>(std::max<Nanos::rep>(1, (steady_clock().now() - started).count()));
   report.host_p50_ms = quantile(host_p50s, 0.5);
   report.host_p99_ms = quantile(host_p99s, 0.5);
   if (!o.save_frame.empty()) {
@@ -407,14 +410,21 @@ std::string report_json(const ClientReport& r) {
   put("decode_p99_ms", r.decode_p99_ms);
   put("host_p50_ms", r.host_p50_ms);
   put("host_p99_ms", r.host_p99_ms);
+  // The host's stages over its last report (about a second).
   put("host_capture_wait_p50_ms", r.host.capture_wait_p50_us / 1000.0);
+  put("host_capture_wait_p99_ms", r.host.capture_wait_p99_us / 1000.0);
   put("host_convert_p50_ms", r.host.convert_p50_us / 1000.0);
+  put("host_convert_p99_ms", r.host.convert_p99_us / 1000.0);
   put("host_encode_p50_ms", r.host.encode_p50_us / 1000.0);
+  put("host_encode_p99_ms", r.host.encode_p99_us / 1000.0);
   put("host_packetize_p50_ms", r.host.packetize_p50_us / 1000.0);
+  put("host_packetize_p99_ms", r.host.packetize_p99_us / 1000.0);
   put("host_send_p50_ms", r.host.send_p50_us / 1000.0);
+  put("host_send_p99_ms", r.host.send_p99_us / 1000.0);
   put("fec_pct", r.host.fec_pct);
   put("clock_offset_ms", r.clock_offset_ms);
   put("clock_rtt_ms", r.clock_rtt_ms);
+  put("cpu_pct", r.cpu_pct);
   out << "\n}\n";
   return out.str();
 }

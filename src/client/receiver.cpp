@@ -59,6 +59,10 @@ Receiver::Receiver(const ClientOptions& options, control::DisplaySource source, 
   if (!options.record.empty()) {
     record_.open(options.record, std::ios::binary | std::ios::trunc);
   }
+  if (!options.latency_csv.empty()) {
+    latency_csv_.open(options.latency_csv, std::ios::trunc);
+    latency_csv_ << "frame_index,capture_to_received_ms,capture_to_decoded_ms\n";
+  }
 }
 
 Receiver::~Receiver() {
@@ -200,6 +204,9 @@ void Receiver::on_frame(const transport::ReceivedFrame& frame) {
   const TimePoint capture = at_ns(frame.capture_ns) - Nanos(offset_ns_.load(std::memory_order_relaxed));
   push_sample(e2e_ms_, ms(decoded - capture));
   push_sample(received_ms_, ms(frame.completed - capture));
+  if (latency_csv_.is_open()) {
+    latency_csv_ << frame.frame_index << ',' << ms(frame.completed - capture) << ',' << ms(decoded - capture) << '\n';
+  }
   push_sample(reassemble_ms_, ms(frame.completed - frame.first_packet));
   push_sample(decode_ms_, ms(decoded - decode_start));
   window_e2e_.push_back(ms(decoded - capture));

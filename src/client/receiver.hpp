@@ -54,6 +54,7 @@ class Receiver final : public transport::FrameSink {
   std::optional<transport::Reassembler> reassembler_;  // receive thread only
   Decoder decoder_;                                    // receive thread only
   std::ofstream record_;
+  std::ofstream latency_csv_;  // receive thread only
   std::mt19937_64 drop_rng_;
   std::atomic<std::int64_t> offset_ns_{0};
   std::atomic<bool> first_decoded_{false};

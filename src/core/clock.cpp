@@ -1,5 +1,7 @@
 #include "pf/core/clock.hpp"
 
+#include <time.h>
+
 namespace pf {
 
 TimePoint SteadyClock::now() const noexcept {
@@ -9,6 +11,12 @@ TimePoint SteadyClock::now() const noexcept {
 Clock& steady_clock() noexcept {
   static SteadyClock clock;
   return clock;
+}
+
+Nanos process_cpu_time() noexcept {
+  timespec ts{};
+  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return std::chrono::seconds(ts.tv_sec) + Nanos(ts.tv_nsec);
 }
 
 }  // namespace pf

@@ -94,6 +94,12 @@ struct Prepared {
 
 }  // namespace
 
+std::filesystem::path sibling_executable(std::string_view name) {
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return (ec ? std::filesystem::path(".") : self.parent_path()) / name;
+}
+
 std::string describe_wait_status(int status) {
   if (WIFEXITED(status)) {
     return fmt::format("exited with status {}", WEXITSTATUS(status));

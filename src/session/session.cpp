@@ -64,6 +64,7 @@ SessionInfo Session::info() const {
   const MutexLock lock(mutex_);
   SessionInfo out = info_;
   out.video = stats_.counters();
+  out.stages = stats_.session_quantiles();
   return out;
 }
 
@@ -417,7 +418,6 @@ Session::End Session::stream(const std::stop_token& stop) {
       const auto& c = feedback_->counters();
       info_.datagrams_rejected = c.malformed + c.auth_failed + c.replayed + c.too_old + c.wrong_stream +
                                  c.oversize + unexpected_datagrams_;
-      std::tie(info_.host_p50_us, info_.host_p99_us) = stats_.session_quantiles(Stage::host);
     }
   }
   return End::shutdown;
@@ -446,7 +446,7 @@ void Session::finish(End end) {
     case End::unset: how = "ended"; break;
   }
   const auto c = stats_.counters();
-  const auto [p50, p99] = stats_.session_quantiles(Stage::host);
+  const auto [p50, p99] = stats_.session_quantiles()[static_cast<std::size_t>(Stage::host)];
   if (c.frames > 0) {
     kLog.info("session {} ended ({}): {} frames, {} keyframes, {} invalidations, {} IDR fallbacks, host "
               "capture→sent p50 {:.2f} ms p99 {:.2f} ms",
@@ -457,7 +457,6 @@ void Session::finish(End end) {
   if (info_.end_reason.empty()) {
     info_.end_reason = how;
   }
-  std::tie(info_.host_p50_us, info_.host_p99_us) = std::pair{p50, p99};
 }
 
 void Session::run(const std::stop_token& stop) {

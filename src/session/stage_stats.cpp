@@ -39,10 +39,13 @@ control::HostStats StageStats::report(std::uint32_t fec_pct) {
   return m;
 }
 
-std::pair<std::uint32_t, std::uint32_t> StageStats::session_quantiles(Stage stage) const {
+StageQuantiles StageStats::session_quantiles() const {
   const MutexLock lock(mutex_);
-  const auto& w = session_[static_cast<std::size_t>(stage)];
-  return {w.quantile_us(0.5), w.quantile_us(0.99)};
+  StageQuantiles out;
+  for (std::size_t i = 0; i < kStageCount; ++i) {
+    out[i] = {session_[i].quantile_us(0.5), session_[i].quantile_us(0.99)};
+  }
+  return out;
 }
 
 }  // namespace pf::session

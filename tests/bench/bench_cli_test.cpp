@@ -1,6 +1,7 @@
 // punktfunk-bench's output contract: one flat JSON object of snake_case
 // keys with units in their names. Figures are not judged here (timings
 // belong to benchmark runs, not to the unit suite).
+#include <filesystem>
 #include <regex>
 #include <vector>
 
@@ -57,6 +58,31 @@ INSTANTIATE_TEST_SUITE_P(
         SuiteKeys{"crypto", {"aesgcm_seal_gbps", "aesgcm_vs_evp_ratio"}},
         SuiteKeys{"pipeline", {"pipeline_1mib_ms", "pipeline_1mib_loss10_ms"}}),
     [](const auto& p) { return std::string(p.param.suite); });
+
+// The e2e harness: real host and client, two short runs. Its latency
+// figures may be 0 (the network stage on loopback), but every key the issue
+// names is there and nothing arrived corrupt.
+TEST(BenchE2e, ReportsEveryStageAtBothModes) {
+  const test::TempDir tmp;
+  const auto r = test::run({PF_BENCH_BINARY, "e2e", "--json", "--quick", "--csv-dir", tmp.path().string()},
+                           test::clean_environment(), tmp.path(), std::chrono::seconds(180));
+  ASSERT_EQ(r.exit.code, 0) << r.output;
+  const auto doc = nlohmann::json::parse(r.output);
+  for (const char* mode : {"720p60", "1080p60"}) {
+    for (const char* key :
+         {"e2e_p50_ms", "e2e_p99_ms", "host_p50_ms", "host_p99_ms", "capture_wait_p50_ms", "convert_p50_ms",
+          "encode_p50_ms", "packetize_fec_seal_p50_ms", "pace_send_p50_ms", "network_p50_ms", "reassemble_p50_ms",
+          "decode_p50_ms", "frames_decoded_ratio", "host_cpu_pct", "client_cpu_pct"}) {
+      const std::string name = std::string(key) + "_" + mode;
+      ASSERT_TRUE(doc.contains(name)) << name;
+      EXPECT_GE(doc[name].get<double>(), 0.0) << name;
+    }
+    EXPECT_GT(doc[std::string("frames_decoded_count_") + mode].get<double>(), 0.0);
+    EXPECT_EQ(doc[std::string("frames_corrupt_count_") + mode].get<double>(), 0.0);
+    EXPECT_GT(doc[std::string("e2e_p50_ms_") + mode].get<double>(), 0.0);
+    EXPECT_TRUE(std::filesystem::exists(tmp.path() / (std::string("e2e_") + mode + ".csv")));
+  }
+}
 
 TEST(BenchCli, ListsSuitesAndRefusesUnknownOnes) {
   const test::TempDir tmp;

@@ -48,6 +48,9 @@ struct ClientOptions {
   std::string name = "punktfunk-client";
   std::filesystem::path save_frame;  ///< PNG of the last decoded picture
   std::filesystem::path record;      ///< the raw elementary stream
+  /// One CSV row per decoded frame: frame index, capture → received,
+  /// capture → decoded (ms), for latency histograms.
+  std::filesystem::path latency_csv;
   double drop_pct = 0;               ///< test knob (see above)
   std::uint64_t drop_seed = 1;
   // Scripted actions, relative to the first decoded frame.
@@ -84,6 +87,7 @@ struct ClientReport {
   double reassemble_p50_ms = 0, reassemble_p99_ms = 0;  ///< first packet → reassembled
   double decode_p50_ms = 0, decode_p99_ms = 0;
   double clock_offset_ms = 0, clock_rtt_ms = 0;
+  double cpu_pct = 0;  ///< this process's CPU time over the session, in % of one core
   control::HostStats host;  ///< the host's last report
   double host_p50_ms = 0, host_p99_ms = 0;  ///< over the session's reports
   std::uint32_t frames_after_keyframe_request = 0;  ///< frames that came before the requested keyframe

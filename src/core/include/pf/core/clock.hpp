@@ -34,6 +34,10 @@ class SteadyClock final : public Clock {
 /// The process's SteadyClock. It holds no state, so sharing it is safe.
 [[nodiscard]] Clock& steady_clock() noexcept;
 
+/// CPU time this process has used, all threads (CLOCK_PROCESS_CPUTIME_ID),
+/// for utilisation figures.
+[[nodiscard]] Nanos process_cpu_time() noexcept;
+
 /// A clock that moves only when told to. Thread-safe: readers on other
 /// threads see every advance() in order.
 class ManualClock final : public Clock {

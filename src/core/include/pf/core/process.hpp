@@ -20,6 +20,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -92,6 +93,10 @@ class ChildProcess {
   UniqueFd pidfd_;
   std::optional<int> status_;
 };
+
+/// A program installed in the same directory as this process's executable
+/// (pf-vdisplay and punktfunk-client live next to punktfunk-host).
+[[nodiscard]] std::filesystem::path sibling_executable(std::string_view name);
 
 /// "exited with status 3", "killed by signal 9 (SIGKILL)".
 [[nodiscard]] std::string describe_wait_status(int status);

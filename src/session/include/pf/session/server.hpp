@@ -72,8 +72,7 @@ struct SessionInfo {
   StageCounters video;
   std::uint64_t control_rejected = 0;    ///< control messages skipped: unknown, malformed or unexpected
   std::uint64_t datagrams_rejected = 0;  ///< feedback datagrams that failed parsing or authentication
-  std::uint32_t host_p50_us = 0;
-  std::uint32_t host_p99_us = 0;
+  StageQuantiles stages;  ///< the host's per-stage latency over the session
   std::string end_reason;
 };
 

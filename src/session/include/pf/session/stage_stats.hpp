@@ -2,6 +2,7 @@
 // thread, the sender thread and the control thread (which reports it).
 #pragma once
 
+#include <array>
 #include <cstdint>
 
 #include "pf/control/messages.hpp"
@@ -19,6 +20,15 @@ enum class Stage : std::uint8_t {
   host,       ///< capture → last packet to the kernel
   count_,
 };
+
+inline constexpr std::size_t kStageCount = static_cast<std::size_t>(Stage::count_);
+
+struct Quantiles {
+  std::uint32_t p50_us = 0;
+  std::uint32_t p99_us = 0;
+};
+/// Indexed by Stage.
+using StageQuantiles = std::array<Quantiles, kStageCount>;
 
 struct StageCounters {
   std::uint64_t frames = 0;
@@ -44,14 +54,13 @@ class StageStats {
   [[nodiscard]] StageCounters counters() const PF_EXCLUDES(mutex_);
   /// The window since the last report as a HostStats message; starts a new window.
   [[nodiscard]] control::HostStats report(std::uint32_t fec_pct) PF_EXCLUDES(mutex_);
-  /// p50/p99 in µs over the session (its last 16,384 frames).
-  [[nodiscard]] std::pair<std::uint32_t, std::uint32_t> session_quantiles(Stage stage) const PF_EXCLUDES(mutex_);
+  /// p50/p99 per stage over the session (its last 16,384 frames).
+  [[nodiscard]] StageQuantiles session_quantiles() const PF_EXCLUDES(mutex_);
 
  private:
-  static constexpr std::size_t kStages = static_cast<std::size_t>(Stage::count_);
   mutable Mutex mutex_;
-  std::array<LatencyWindow, kStages> window_ PF_GUARDED_BY(mutex_);
-  std::array<LatencyWindow, kStages> session_ PF_GUARDED_BY(mutex_){
+  std::array<LatencyWindow, kStageCount> window_ PF_GUARDED_BY(mutex_);
+  std::array<LatencyWindow, kStageCount> session_ PF_GUARDED_BY(mutex_){
       LatencyWindow(16384), LatencyWindow(16384), LatencyWindow(16384),
       LatencyWindow(16384), LatencyWindow(16384), LatencyWindow(16384)};
   StageCounters counters_ PF_GUARDED_BY(mutex_);

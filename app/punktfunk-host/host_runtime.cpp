@@ -1,0 +1,110 @@
+#include "host_runtime.hpp"
+
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <csignal>
+
+#include <cstdlib>
+
+#include "pf/core/log.hpp"
+#include "pf/core/process.hpp"
+#include "pf/vdisplay/apps.hpp"
+#include "pf/vdisplay/gpu_inventory.hpp"
+#include "pf/vdisplay/policy.hpp"
+
+namespace pf::host {
+namespace {
+
+const log::Logger kLog{"host"};
+
+bool program_on_path(std::string_view name) {
+  const char* path = std::getenv("PATH");
+  std::string_view dirs = path != nullptr ? path : "/usr/bin:/bin";
+  while (!dirs.empty()) {
+    const auto colon = dirs.find(':');
+    const auto dir = dirs.substr(0, colon);
+    if (!dir.empty() && ::access((std::filesystem::path(dir) / name).c_str(), X_OK) == 0) {
+      return true;
+    }
+    dirs = colon == std::string_view::npos ? std::string_view{} : dirs.substr(colon + 1);
+  }
+  return false;
+}
+
+}  // namespace
+
+sigset_t block_shutdown_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
+  std::signal(SIGPIPE, SIG_IGN);  // a vanished peer is an error value, not a crash
+  return set;
+}
+
+Result<std::unique_ptr<HostRuntime>> HostRuntime::start(const config::HostSettings& s, const net::Address& listen) {
+  const auto agent = sibling_executable("pf-vdisplay");
+  if (::access(agent.c_str(), X_OK) != 0) {
+    return fail(Errc::not_found, "display agent {} is missing or not executable; reinstall punktfunk", agent.string());
+  }
+  auto display_settings = vdisplay::load_display_settings(s.config_dir / vdisplay::kDisplaySettingsFile);
+  if (!display_settings) {
+    return tl::unexpected(display_settings.error());
+  }
+  const auto apps = vdisplay::load_apps(s.config_dir / vdisplay::kAppsFile);
+  if (!apps) {
+    return tl::unexpected(apps.error());
+  }
+  kLog.info("apps: {}", [&] {
+    std::string ids;
+    for (const auto& e : apps->entries()) {
+      ids += (ids.empty() ? "" : ", ") + e.id;
+    }
+    return ids;
+  }());
+  if (!s.display_backend.empty()) {
+    display_settings->backend = vdisplay::parse_backend(s.display_backend).value();
+  }
+  if (display_settings->backend == vdisplay::Backend::xvfb && !program_on_path("Xvfb")) {
+    kLog.warn("Xvfb is not installed; displays use the synthetic test pattern instead");
+    display_settings->backend = vdisplay::Backend::synthetic;
+  }
+  kLog.info("display backend: {}{}", vdisplay::to_string(display_settings->backend),
+            s.display_backend.empty() ? "" : " (PUNKTFUNK_DISPLAY_BACKEND)");
+  const auto gpus = vdisplay::discover_gpus();
+  const auto gpu = vdisplay::choose_render_gpu(display_settings->render_gpu, s.render_gpu, gpus);
+
+  std::unique_ptr<HostRuntime> host(new HostRuntime());
+  host->backend_ = display_settings->backend;
+  vdisplay::SupervisorOptions agent_options;
+  agent_options.spawn = {agent, std::chrono::seconds(10), s.log_text};
+  host->displays_.emplace(std::move(agent_options), *display_settings, gpu);
+  if (!host->displays_->wait_agent_running(std::chrono::seconds(10))) {
+    kLog.warn("display agent not running yet; the supervisor keeps trying");
+  }
+  session::ServerConfig native;
+  native.listen = listen;
+  native.config_dir = s.config_dir;
+  native.allow_tofu = s.allow_tofu;
+  native.max_sessions = s.max_sessions;
+  native.default_bitrate_kbps = s.bitrate_kbps;
+  native.source = static_cast<control::DisplaySource>(display_settings->backend);
+  auto server = session::NativeServer::start(native, *host->displays_);
+  if (!server) {
+    return fail(server.error().code, "native protocol: {}", server.error().message);
+  }
+  host->server_ = std::move(*server);
+  return host;
+}
+
+HostRuntime::~HostRuntime() {
+  server_.reset();    // ends every session with Goodbye
+  displays_.reset();  // stops the supervisor; the agent removes its displays and exits
+}
+
+}  // namespace pf::host

@@ -1,0 +1,48 @@
+// The running host as `serve` and `demo` bring it up: the display service
+// (which supervises pf-vdisplay) and the native protocol's server.
+#pragma once
+
+#include <signal.h>
+
+#include <memory>
+#include <optional>
+
+#include "pf/config/host_config.hpp"
+#include "pf/core/result.hpp"
+#include "pf/net/address.hpp"
+#include "pf/session/server.hpp"
+#include "pf/vdisplay/display_service.hpp"
+
+namespace pf::host {
+
+class HostRuntime {
+ public:
+  /// Reads the display settings and apps from the config dir, picks the
+  /// display backend (PUNKTFUNK_DISPLAY_BACKEND first; xvfb falls back to
+  /// synthetic when Xvfb is not installed) and the render GPU, starts the
+  /// display service and the native server on `listen`. Says what it chose
+  /// in the log.
+  [[nodiscard]] static Result<std::unique_ptr<HostRuntime>> start(const config::HostSettings& settings,
+                                                                  const net::Address& listen);
+  ~HostRuntime();  // ends every session (Goodbye), then the displays and the agent
+  HostRuntime(const HostRuntime&) = delete;
+  HostRuntime& operator=(const HostRuntime&) = delete;
+
+  [[nodiscard]] session::NativeServer& server() { return *server_; }
+  [[nodiscard]] vdisplay::DisplayService& displays() { return *displays_; }
+  [[nodiscard]] vdisplay::Backend backend() const noexcept { return backend_; }
+
+ private:
+  HostRuntime() = default;
+  vdisplay::Backend backend_ = vdisplay::Backend::synthetic;
+  std::optional<vdisplay::DisplayService> displays_;
+  std::unique_ptr<session::NativeServer> server_;
+};
+
+/// Blocks SIGINT and SIGTERM in the calling thread (threads started later
+/// inherit the mask, so only a sigwait() sees them) and ignores SIGPIPE.
+/// A launcher may have left them ignored (a shell's background job ignores
+/// SIGINT); the host answers them regardless. Children start unblocked.
+[[nodiscard]] sigset_t block_shutdown_signals();
+
+}  // namespace pf::host
