@@ -62,7 +62,12 @@ Result<Picture> Decoder::decode(Bytes access_unit) {
   if ((s_->frame->decode_error_flags != 0) || (s_->frame->flags & AV_FRAME_FLAG_CORRUPT) != 0) {
     return fail(Errc::malformed, "the decoder concealed errors in a picture");
   }
+  const auto format = static_cast<AVPixelFormat>(s_->frame->format);
+  if (format != AV_PIX_FMT_YUV420P && format != AV_PIX_FMT_YUVJ420P && format != AV_PIX_FMT_YUV420P10LE) {
+    return fail(Errc::unsupported, "the stream decodes to a pixel format other than 4:2:0 ({})", s_->frame->format);
+  }
   Picture p;
+  p.bit_depth = format == AV_PIX_FMT_YUV420P10LE ? 10 : 8;
   p.width = static_cast<std::uint32_t>(s_->frame->width);
   p.height = static_cast<std::uint32_t>(s_->frame->height);
   p.luma = s_->frame->data[0];

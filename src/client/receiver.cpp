@@ -193,6 +193,10 @@ void Receiver::on_frame(const transport::ReceivedFrame& frame) {
   if (picture->width == 0) {
     return;
   }
+  if (picture->bit_depth != 8) {  // the native stream is 8-bit 4:2:0; nothing negotiates more yet
+    ++counts_.frames_corrupt;
+    return;
+  }
   ++counts_.frames_decoded;
   first_decoded_.store(true);
   if (last_decoded_ != TimePoint{}) {

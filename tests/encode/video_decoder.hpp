@@ -1,12 +1,13 @@
-// A real decoder (libavcodec, H.264 or HEVC) for the encoder tests: access
-// units in, decoded frames out, with the errors the decoder reported.
+// The reference client's decoder (libavcodec, H.264 or HEVC) for the
+// encoder tests: access units in, frames copied out (8-bit also back to
+// BGRA, 10-bit luma as is), with the errors the decoder reported.
 #pragma once
 
 #include <cstdint>
-#include <memory>
 #include <optional>
 #include <vector>
 
+#include "pf/client/decoder.hpp"
 #include "pf/core/span_io.hpp"
 
 namespace pf::encode::test {
@@ -24,19 +25,14 @@ class VideoDecoder {
  public:
   enum class Codec : std::uint8_t { h264, hevc };
   explicit VideoDecoder(Codec codec = Codec::h264);
-  ~VideoDecoder();
-  VideoDecoder(const VideoDecoder&) = delete;
-  VideoDecoder& operator=(const VideoDecoder&) = delete;
 
   /// Decodes one access unit; nullopt when the decoder produced no picture
-  /// or reported an error (counted in errors()).
+  /// or reported an error, concealment included (counted in errors()).
   std::optional<DecodedFrame> decode(Bytes access_unit);
   [[nodiscard]] int errors() const noexcept { return errors_; }
 
-  struct State;
-
  private:
-  std::unique_ptr<State> s_;
+  client::Decoder decoder_;
   int errors_ = 0;
 };
 

@@ -14,9 +14,12 @@ namespace pf::client {
 enum class VideoCodec : std::uint8_t { unset = 0, h264 = 1, hevc = 2 };
 
 /// A decoded picture, borrowed from the decoder until its next call.
+/// 4:2:0; 8-bit samples, or with bit_depth 10 little-endian 16-bit ones
+/// (strides are in bytes either way).
 struct Picture {
   std::uint32_t width = 0;
   std::uint32_t height = 0;
+  std::uint8_t bit_depth = 8;
   const std::uint8_t* luma = nullptr;
   std::uint32_t luma_stride = 0;
   const std::uint8_t* cb = nullptr;
@@ -41,7 +44,7 @@ class Decoder {
   std::unique_ptr<State> s_;
 };
 
-/// BT.709 limited-range 4:2:0 → packed RGB (for PNG snapshots).
+/// BT.709 limited-range 4:2:0 (8-bit) → packed RGB (for PNG snapshots).
 [[nodiscard]] std::vector<std::uint8_t> to_rgb(const Picture& picture);
 
 }  // namespace pf::client
