@@ -32,12 +32,12 @@
 #include "pf/core/process.hpp"
 #include "pf/session/server.hpp"
 #include "pf/vdisplay/display_service.hpp"
+#include "suite.hpp"
 
 namespace pf::bench {
 namespace {
 
 using namespace std::chrono_literals;
-using Report = std::vector<std::pair<std::string, double>>;
 
 struct ModeRun {
   const char* suffix;
@@ -154,8 +154,6 @@ Result<Report> run_mode(const ModeRun& m, const E2eOptions& o, const std::filesy
   return r;
 }
 
-std::string format_value(double v) { return fmt::format("{:.3f}", v); }
-
 }  // namespace
 
 int run_e2e(const E2eOptions& o) {
@@ -189,7 +187,7 @@ int run_e2e(const E2eOptions& o) {
   } else {
     fmt::print("e2e — host and client on loopback, synthetic source, x264, {:.0f} s per mode\n", o.seconds);
     for (const auto& [key, value] : all) {
-      fmt::print("  {:<36} {:>12}\n", key, format_value(value));
+      fmt::print("  {:<36} {:>12.3f}\n", key, value);
     }
   }
   return clean ? 0 : 1;

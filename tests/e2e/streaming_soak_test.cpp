@@ -61,9 +61,9 @@ TEST(StreamingSoak, FivePercentLossFor60SecondsIsRepairedWithShortFreezes) {
   EXPECT_EQ(r.number("frames_verified"), r.number("frames_decoded"));
   EXPECT_LT(r.number("max_freeze_ms"), 250);
   EXPECT_GT(r.number("frames_recovered"), 0);
-  // Whatever FEC could not repair was recovered by invalidation or an IDR,
-  // and both ends counted it.
-  EXPECT_EQ(r.number("invalidations") > 0, s.video.invalidations + s.video.idr_fallbacks > 0);
+  // Each recovery the host served (an invalidation, or an IDR where that
+  // was impossible) answers a request the client counted.
+  EXPECT_LE(static_cast<double>(s.video.invalidations + s.video.idr_fallbacks), r.number("invalidations"));
   std::cout << "lost " << r.number("frames_lost") << ", FEC-recovered " << r.number("frames_recovered")
             << ", invalidations asked " << r.number("invalidations") << ", served by invalidation "
             << s.video.invalidations << ", by IDR " << s.video.idr_fallbacks << ", FEC " << r.number("fec_pct")
