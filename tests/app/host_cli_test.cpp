@@ -215,5 +215,17 @@ TEST_F(HostCli, ServeWarnsAboutUnknownKeysButRuns) {
   EXPECT_EQ(exit->code, 0);
 }
 
+TEST_F(HostCli, DemoStreamsToTheClientAndSumsUp) {
+  const auto frame = tmp_.path() / "demo.png";
+  const auto r = run({PF_HOST_BINARY, "demo", "--seconds", "2", "--mode", "320x240@60", "--frame", frame.string()},
+                     env_, tmp_.path(), 60s);
+  ASSERT_EQ(r.exit.code, 0) << r.output;
+  for (const char* line : {"host: encode", "capture to decoded (end to end)", " 0 corrupt, 0 lost", "last frame"}) {
+    EXPECT_NE(r.output.find(line), std::string::npos) << line << "\n" << r.output;
+  }
+  EXPECT_GT(std::filesystem::file_size(frame), 100U);
+  EXPECT_FALSE(std::filesystem::exists(config_dir())) << "the demo must not touch the real config";
+}
+
 }  // namespace
 }  // namespace pf
