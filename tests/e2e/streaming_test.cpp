@@ -41,13 +41,13 @@ TEST(Streaming, LossIsRepairedByFecOrRecoveredWithoutCorruption) {
 
 TEST(Streaming, ModeBitrateAndKeyframeChangesKeepTheSessionAndBadInputIsCounted) {
   Host host(vdisplay::Backend::synthetic);
-  const auto r = host.run_client({"--mode", "1280x720@60", "--seconds", "5", "--request-keyframe-at", "1",
+  const auto r = host.run_client({"--mode", "1920x1080@60", "--seconds", "5", "--request-keyframe-at", "1",
                                   "--test-send-garbage-at", "1.5", "--change-bitrate-at", "2:8000",
-                                  "--change-mode-at", "3:640x360@60"});
+                                  "--change-mode-at", "3:1280x720@60"});
   EXPECT_EQ(r.number("mode_changes"), 1);
   EXPECT_EQ(r.number("bitrate_changes"), 1);
-  EXPECT_EQ(r.number("last_width"), 640);
-  EXPECT_EQ(r.number("last_height"), 360);
+  EXPECT_EQ(r.number("last_width"), 1280);
+  EXPECT_EQ(r.number("last_height"), 720);
   EXPECT_LE(r.number("frames_after_keyframe_request"), 2);
   EXPECT_GE(r.number("keyframes"), 3);  // the first, the requested one, the new mode's
   host.expect_all_delivered(r);
