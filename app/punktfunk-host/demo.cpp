@@ -65,8 +65,9 @@ void print_summary(const DemoOptions& d, const nlohmann::json& c, const session:
 }  // namespace
 
 int run_demo(const config::HostConfig& cfg, const DemoOptions& d) {
-  const sigset_t shutdown_signals = block_shutdown_signals();  // Ctrl-C reaches the client; we wait for it
-  (void)shutdown_signals;
+  // Ctrl-C reaches the client (same process group, signals unblocked in
+  // children), which ends early and reports; the demo waits for it.
+  [[maybe_unused]] const sigset_t blocked = block_shutdown_signals();
   log::configure(log::parse_spec(d.verbose ? "info" : "warn").value());
   const auto client_binary = sibling_executable("punktfunk-client");
   if (::access(client_binary.c_str(), X_OK) != 0) {

@@ -346,6 +346,7 @@ Result<ClientReport> run_client(const ClientOptions& o, const std::atomic<bool>&
   } else {
     kLog.warn("{}", ended_by);
   }
+  receiver.stop();
   receiver.report(report, true);
   report.cpu_pct = 100.0 * static_cast<double>((process_cpu_time() - cpu_at_start).count()) /
                    static_cast<double>(std::max<Nanos::rep>(1, (steady_clock().now() - started).count()));

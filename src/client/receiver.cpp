@@ -65,7 +65,9 @@ Receiver::Receiver(const ClientOptions& options, control::DisplaySource source, 
   }
 }
 
-Receiver::~Receiver() {
+Receiver::~Receiver() { stop(); }
+
+void Receiver::stop() {
   thread_.request_stop();
   if (thread_.joinable()) {
     thread_.join();

@@ -28,6 +28,9 @@ class Receiver final : public transport::FrameSink {
   ~Receiver();
 
   void start();
+  /// Ends the receive thread after the datagrams in hand (a frame being
+  /// decoded is finished and counted), so a final report is consistent.
+  void stop();
   /// Host clock − client clock, from the clock sync.
   void set_clock_offset(std::int64_t offset_ns) noexcept { offset_ns_.store(offset_ns, std::memory_order_relaxed); }
   /// Fills the receive-side fields of `r`; resets the per-second window.

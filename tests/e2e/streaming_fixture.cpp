@@ -128,11 +128,8 @@ void Host::expect_all_delivered(const Report& r) {
   EXPECT_EQ(r.number("frames_corrupt"), 0) << r.client_name;
   EXPECT_EQ(r.number("frames_decoded"), r.number("frames_received")) << r.client_name;
   const std::uint64_t sent = ended_session(r).video.frames;
-  // In flight at Goodbye: what the host sent between the client's last
-  // frame and its reading of the Goodbye.
-  constexpr std::uint64_t kInFlight = 12;
   EXPECT_GE(sent, decoded) << r.client_name;
-  EXPECT_LE(sent, decoded + kInFlight) << r.client_name << ": frames sent but not decoded";
+  EXPECT_LE(sent, decoded + kFramesInFlightAtQuit) << r.client_name << ": frames sent but not decoded";
 }
 
 }  // namespace pf::e2e

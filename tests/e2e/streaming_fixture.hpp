@@ -19,6 +19,10 @@
 
 namespace pf::e2e {
 
+/// Frames the host may send between the client's last one and its reading
+/// of the client's Goodbye.
+inline constexpr std::uint64_t kFramesInFlightAtQuit = 12;
+
 struct Report {
   std::string client_name;  ///< as the host knows the client (its --name)
   nlohmann::json json;

@@ -57,7 +57,7 @@ TEST(StreamingSoak, FivePercentLossFor60SecondsIsRepairedWithShortFreezes) {
   EXPECT_EQ(r.number("frames_corrupt"), 0);
   // Intact: decoded (and verified) of everything the host sent, less the
   // frames in flight when the client quit.
-  EXPECT_GE(r.number("frames_decoded") + 12, 0.99 * static_cast<double>(s.video.frames));
+  EXPECT_GE(r.number("frames_decoded") + static_cast<double>(kFramesInFlightAtQuit), 0.99 * static_cast<double>(s.video.frames));
   EXPECT_EQ(r.number("frames_verified"), r.number("frames_decoded"));
   EXPECT_LT(r.number("max_freeze_ms"), 250);
   EXPECT_GT(r.number("frames_recovered"), 0);
