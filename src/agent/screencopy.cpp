@@ -329,7 +329,7 @@ Result<SourceFrame> Screencopy::poll() {
     return fail(Errc::timeout, "no frame from the compositor yet");
   }
   const ShmBuffer& b = s_->buffers[*s_->latest];
-  SourceFrame f{b.pixels.data(), b.stride, b.width, b.height, s_->latest_new, 0};
+  SourceFrame f{b.pixels.data(), b.stride, b.width, b.height, s_->latest_new, 0, 0};
   s_->latest_new = false;
   return f;
 }

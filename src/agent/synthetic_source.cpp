@@ -1,6 +1,7 @@
 #include <vector>
 
 #include "pf/agent/source.hpp"
+#include "pf/core/clock.hpp"
 #include "pf/framering/ring.hpp"
 #include "pf/synth/synthetic.hpp"
 
@@ -12,9 +13,13 @@ class SyntheticSource final : public FrameSource {
   explicit SyntheticSource(const Mode& mode) { resize(mode); }
 
   Result<SourceFrame> capture(std::uint64_t frame_id, std::uint64_t now_ns) override {
+    // The picture "appears" once drawn, as an application's would: its
+    // capture time is taken then, and the stamp says so.
     synth::render_bgra(pixels_.data(), pitch_, width_, height_, {frame_id, now_ns});
+    const auto drawn_ns = static_cast<std::uint64_t>(steady_clock().now().time_since_epoch().count());
+    synth::stamp_bgra(pixels_.data(), pitch_, width_, height_, {frame_id, drawn_ns});
     return SourceFrame{pixels_.data(), pitch_, width_, height_, true,
-                       framering::frame_checksum(pixels_.data(), pitch_, pitch_, height_)};
+                       framering::frame_checksum(pixels_.data(), pitch_, pitch_, height_), drawn_ns};
   }
 
   Status set_mode(const Mode& mode) override {

@@ -139,7 +139,8 @@ void VirtualDisplay::run(const std::stop_token& stop) {
       last.reset();
     } else {
       last = framering::FrameView{frame->pixels, frame->pitch_bytes, frame->width, frame->height,
-                                  framering::PixelFormat::bgra8, frame_id, now_ns, frame->checksum};
+                                  framering::PixelFormat::bgra8, frame_id,
+                                  frame->capture_ns != 0 ? frame->capture_ns : now_ns, frame->checksum};
       if (publisher && (frame->changed || now - last_publish >= kKeepAliveRepeat)) {
         publisher->publish(*last, now_ns);
         last_publish = now;

@@ -143,12 +143,12 @@ class XvfbSource final : public FrameSource {
 
   Result<SourceFrame> capture(std::uint64_t, std::uint64_t) override {
     if (!changed()) {
-      return SourceFrame{pixels_.data(), pitch_, width_, height_, false, 0};
+      return SourceFrame{pixels_.data(), pitch_, width_, height_, false, 0, 0};
     }
     if (auto st = get_image(segment_, 0); !st) {
       return tl::unexpected(st.error());
     }
-    return SourceFrame{pixels_.data(), pitch_, width_, height_, true, 0};
+    return SourceFrame{pixels_.data(), pitch_, width_, height_, true, 0, 0};
   }
 
   bool changed() override {

@@ -98,7 +98,11 @@ void render_bgra(std::uint8_t* pixels, std::uint32_t pitch_bytes, std::uint32_t 
   for (const Rect& r : windows(width, height, t)) {
     fill_rect(pixels, pitch_bytes, width, height, r.x0, r.y0, r.w, r.h, r.colour);
   }
-  // The stamp.
+  stamp_bgra(pixels, pitch_bytes, width, height, stamp);
+}
+
+void stamp_bgra(std::uint8_t* pixels, std::uint32_t pitch_bytes, std::uint32_t width, std::uint32_t height,
+                const Stamp& stamp) noexcept {
   const std::uint32_t cell = cell_size(width);
   if (width < cell * kBits || height < cell * 2) {
     return;

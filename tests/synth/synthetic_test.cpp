@@ -26,6 +26,16 @@ TEST(Synthetic, StampRoundTripsAtManySizes) {
   }
 }
 
+TEST(Synthetic, RestampingChangesOnlyTheStamp) {
+  Canvas once(640, 360);
+  Canvas twice(640, 360);
+  render_bgra(once.pixels.data(), once.pitch, 640, 360, {7, 900});
+  render_bgra(twice.pixels.data(), twice.pitch, 640, 360, {7, 100});
+  stamp_bgra(twice.pixels.data(), twice.pitch, 640, 360, {7, 900});  // the time learnt after drawing
+  EXPECT_EQ(read_stamp_bgra(twice.pixels.data(), twice.pitch, 640, 360), (Stamp{7, 900}));
+  EXPECT_EQ(once.pixels, twice.pixels);
+}
+
 TEST(Synthetic, TooSmallToCarryAStampSaysSo) {
   Canvas c(63, 10);
   render_bgra(c.pixels.data(), c.pitch, 63, 10, {1, 2});  // still draws, without a stamp

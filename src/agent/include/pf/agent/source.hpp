@@ -28,6 +28,9 @@ struct SourceFrame {
   std::uint32_t height = 0;
   bool changed = false;  ///< false: identical to the previous capture (not re-copied)
   std::uint64_t checksum = 0;  ///< framering::frame_checksum, or 0 when not computed
+  /// When the picture was complete (CLOCK_MONOTONIC ns), for a source that
+  /// draws it and knows; 0: the time capture() was called with.
+  std::uint64_t capture_ns = 0;
 };
 
 class FrameSource {

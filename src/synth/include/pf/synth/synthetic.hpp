@@ -25,6 +25,11 @@ struct Stamp {
 void render_bgra(std::uint8_t* pixels, std::uint32_t pitch_bytes, std::uint32_t width,
                  std::uint32_t height, const Stamp& stamp) noexcept;
 
+/// Redraws only the stamp (for a source that learns its capture time once
+/// the picture is drawn); nothing when the frame is too small to carry one.
+void stamp_bgra(std::uint8_t* pixels, std::uint32_t pitch_bytes, std::uint32_t width, std::uint32_t height,
+                const Stamp& stamp) noexcept;
+
 /// Reads the stamp back; nullopt if the frame is too small to carry one.
 [[nodiscard]] std::optional<Stamp> read_stamp_bgra(const std::uint8_t* pixels,
                                                    std::uint32_t pitch_bytes, std::uint32_t width,
