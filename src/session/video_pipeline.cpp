@@ -197,6 +197,10 @@ Status VideoPipeline::apply_requests(bool& force_idr) {
     if (force_idr) {
       break;
     }
+    if (recoveries_.covers(first, last)) {
+      p_.stats->update([](StageCounters& c) { ++c.stale_invalidations; });
+      continue;
+    }
     if (encoder_->invalidate(first, last)) {
       recovers_from_ = recovery_pending_ ? std::min(recovers_from_, first) : first;
       recovery_pending_ = true;
@@ -291,10 +295,12 @@ Status VideoPipeline::encode_and_hand_over(const std::stop_token& stop, std::uin
   if (au->keyframe) {
     flags |= transport::kFlagKeyframe;
     recovery_pending_ = false;
+    recoveries_.keyframe_sent(frame_index_);
   } else if (recovery_pending_) {
     flags |= transport::kFlagRecoveryPoint;
     info.recovers_from = recovers_from_;
     recovery_pending_ = false;
+    recoveries_.recovery_sent(recovers_from_, frame_index_);
   }
   payload_.resize(transport::kVideoInfoBytes + au->data.size());
   transport::write_video_info(info, payload_);

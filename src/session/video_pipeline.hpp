@@ -31,6 +31,7 @@
 #include "pf/fec/parity.hpp"
 #include "pf/framering/endpoints.hpp"
 #include "pf/net/udp.hpp"
+#include "pf/session/recovery_ledger.hpp"
 #include "pf/session/stage_stats.hpp"
 #include "pf/transport/packetizer.hpp"
 #include "pf/vdisplay/display_service.hpp"
@@ -106,6 +107,7 @@ class VideoPipeline {
   std::uint32_t frame_index_ = 0;
   std::uint32_t recovers_from_ = 0;    // pending recovery point (0: none)
   bool recovery_pending_ = false;
+  RecoveryLedger recoveries_;          // video thread only
   std::atomic<std::uint32_t> fec_pct_{0};
   std::string encoder_name_;
 

@@ -35,6 +35,7 @@ struct StageCounters {
   std::uint64_t keyframes = 0;
   std::uint64_t invalidations = 0;  ///< served by reference invalidation
   std::uint64_t idr_fallbacks = 0;  ///< invalidation impossible: an IDR instead
+  std::uint64_t stale_invalidations = 0;  ///< reports a recovery already sent had answered
   std::uint64_t keyframe_requests = 0;
   std::uint64_t datagrams = 0;
   std::uint64_t bytes = 0;
