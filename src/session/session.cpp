@@ -64,7 +64,6 @@ SessionInfo Session::info() const {
   const MutexLock lock(mutex_);
   SessionInfo out = info_;
   out.video = stats_.counters();
-  out.stages = stats_.session_quantiles();
   return out;
 }
 
@@ -412,7 +411,11 @@ Session::End Session::stream(const std::stop_token& stop) {
     if (now >= next_stats) {
       next_stats = now + kStatsInterval;
       (void)stream_.send(stats_.report(video_->fec_pct()));
+      // Sorting the session's windows stays here, once a second, rather
+      // than in info(), which callers may poll while frames flow.
+      const auto stages = stats_.session_quantiles();
       const MutexLock lock(mutex_);
+      info_.stages = stages;
       info_.fec_pct = video_->fec_pct();
       info_.control_rejected = stream_.decoder().malformed() + stream_.decoder().unknown_types() + unexpected_;
       const auto& c = feedback_->counters();
@@ -446,13 +449,15 @@ void Session::finish(End end) {
     case End::unset: how = "ended"; break;
   }
   const auto c = stats_.counters();
-  const auto [p50, p99] = stats_.session_quantiles()[static_cast<std::size_t>(Stage::host)];
+  const auto stages = stats_.session_quantiles();
+  const auto [p50, p99] = stages[static_cast<std::size_t>(Stage::host)];
   if (c.frames > 0) {
     kLog.info("session {} ended ({}): {} frames, {} keyframes, {} invalidations, {} IDR fallbacks, host "
               "capture→sent p50 {:.2f} ms p99 {:.2f} ms",
               id_, how, c.frames, c.keyframes, c.invalidations, c.idr_fallbacks, p50 / 1000.0, p99 / 1000.0);
   }
   const MutexLock lock(mutex_);
+  info_.stages = stages;  // final: readers wait for the ended state
   info_.state = SessionState::ended;
   if (info_.end_reason.empty()) {
     info_.end_reason = how;

@@ -51,6 +51,23 @@ std::array<Rect, 4> windows(std::uint32_t width, std::uint32_t height, std::uint
            {0, height - std::max(height / 20, 1U), width, height / 20, bgra(30, 30, 30)}}};
 }
 
+// The stamp's 2 × 64 cells, each judged at its centre by is_one(x, y);
+// nullopt if the frame is too small to carry them.
+template <typename IsOne>
+std::optional<Stamp> read_cells(std::uint32_t width, std::uint32_t height, IsOne is_one) noexcept {
+  const std::uint32_t cell = cell_size(width);
+  if (width < cell * kBits || height < cell * 2) {
+    return std::nullopt;
+  }
+  std::uint64_t words[2] = {0, 0};
+  for (std::uint32_t r = 0; r < 2; ++r) {
+    for (std::uint32_t bit = 0; bit < kBits; ++bit) {
+      words[r] = (words[r] << 1) | (is_one(bit * cell + cell / 2, r * cell + cell / 2) ? 1U : 0U);
+    }
+  }
+  return Stamp{words[0], words[1]};
+}
+
 }  // namespace
 
 std::uint32_t pixel_bgra(std::uint32_t x, std::uint32_t y, std::uint32_t width, std::uint32_t height,
@@ -73,18 +90,9 @@ std::uint32_t pixel_bgra(std::uint32_t x, std::uint32_t y, std::uint32_t width, 
 
 std::optional<Stamp> read_stamp_luma(const std::uint8_t* luma, std::uint32_t stride, std::uint32_t width,
                                      std::uint32_t height) noexcept {
-  const std::uint32_t cell = cell_size(width);
-  if (width < cell * kBits || height < cell * 2) {
-    return std::nullopt;
-  }
-  std::uint64_t words[2] = {0, 0};
-  for (std::uint32_t r = 0; r < 2; ++r) {
-    for (std::uint32_t bit = 0; bit < kBits; ++bit) {
-      const std::uint8_t v = luma[std::size_t{stride} * (r * cell + cell / 2) + bit * cell + cell / 2];
-      words[r] = (words[r] << 1) | (v >= 126 ? 1U : 0U);  // limited range: black 16, white 235
-    }
-  }
-  return Stamp{words[0], words[1]};
+  return read_cells(width, height, [&](std::uint32_t x, std::uint32_t y) {
+    return luma[std::size_t{stride} * y + x] >= 126;  // limited range: black 16, white 235
+  });
 }
 
 void render_bgra(std::uint8_t* pixels, std::uint32_t pitch_bytes, std::uint32_t width,
@@ -119,21 +127,10 @@ void stamp_bgra(std::uint8_t* pixels, std::uint32_t pitch_bytes, std::uint32_t w
 
 std::optional<Stamp> read_stamp_bgra(const std::uint8_t* pixels, std::uint32_t pitch_bytes,
                                      std::uint32_t width, std::uint32_t height) noexcept {
-  const std::uint32_t cell = cell_size(width);
-  if (width < cell * kBits || height < cell * 2) {
-    return std::nullopt;
-  }
-  std::uint64_t words[2] = {0, 0};
-  for (std::uint32_t r = 0; r < 2; ++r) {
-    for (std::uint32_t bit = 0; bit < kBits; ++bit) {
-      const std::uint32_t x = bit * cell + cell / 2;
-      const std::uint32_t y = r * cell + cell / 2;
-      const std::uint8_t* p = pixels + std::size_t{pitch_bytes} * y + std::size_t{x} * 4;
-      const std::uint32_t luma = (p[0] + 2U * p[1] + p[2]) / 4;  // B, G, R
-      words[r] = (words[r] << 1) | (luma >= 128 ? 1U : 0U);
-    }
-  }
-  return Stamp{words[0], words[1]};
+  return read_cells(width, height, [&](std::uint32_t x, std::uint32_t y) {
+    const std::uint8_t* p = pixels + std::size_t{pitch_bytes} * y + std::size_t{x} * 4;
+    return (p[0] + 2U * p[1] + p[2]) / 4 >= 128;  // luma of B, G, R
+  });
 }
 
 }  // namespace pf::synth

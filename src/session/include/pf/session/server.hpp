@@ -72,7 +72,7 @@ struct SessionInfo {
   StageCounters video;
   std::uint64_t control_rejected = 0;    ///< control messages skipped: unknown, malformed or unexpected
   std::uint64_t datagrams_rejected = 0;  ///< feedback datagrams that failed parsing or authentication
-  StageQuantiles stages;  ///< the host's per-stage latency over the session
+  StageQuantiles stages;  ///< the host's per-stage latency over the session (each second; final once ended)
   std::string end_reason;
 };
 
