@@ -16,6 +16,9 @@ pkg_check_modules(ISAL REQUIRED IMPORTED_TARGET libisal)              # libisal-
 # The reference client decodes with libavcodec and writes PNG snapshots with zlib.
 pkg_check_modules(AVCODEC REQUIRED IMPORTED_TARGET libavcodec libavutil)  # libavcodec-dev
 find_package(ZLIB REQUIRED)                                            # zlib1g-dev
+# Pairing (SPAKE2 over ristretto255) and mDNS discovery through the Avahi daemon.
+pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)              # libsodium-dev
+pkg_check_modules(AVAHI REQUIRED IMPORTED_TARGET avahi-client)            # libavahi-client-dev
 # NVENC is loaded at run time; the build needs only its headers.
 find_path(NVENC_INCLUDE_DIR ffnvcodec/nvEncodeAPI.h REQUIRED)         # libffmpeg-nvenc-dev
 # libyuv-dev ships no pkg-config file or CMake package: header and library by name.

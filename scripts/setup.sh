@@ -18,6 +18,9 @@ packages=(
   libyuv-dev libx264-dev libx265-dev libffmpeg-nvenc-dev
   # transport: Reed–Solomon multiply-accumulate (ISA-L)
   libisal-dev
+  # pairing (SPAKE2 over ristretto255) and mDNS discovery (the Avahi daemon
+  # and the system D-Bus it talks through; the tests start both privately)
+  libsodium-dev libavahi-client-dev avahi-daemon dbus
   # the reference client: decoding (libavcodec) and PNG snapshots (zlib)
   libavcodec-dev zlib1g-dev
   # display backends pf-vdisplay starts (sway brings swaybg, the Wayland

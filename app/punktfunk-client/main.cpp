@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "pf/client/client.hpp"
+#include "pf/client/pair.hpp"
 #include "pf/core/log.hpp"
 
 namespace {
@@ -121,10 +122,38 @@ int main(int argc, char** argv) {
   connect->add_option("--test-drop-seed", o.drop_seed, "Seed of the test knob's drops");
   connect->add_option("--test-send-garbage-at", garbage_at,
                       "SECONDS — test hook: send malformed control messages and forged datagrams");
+  pf::client::PairOptions pair_options;
+  std::string pair_config_dir;
+  double pair_wait = 200;
+  auto* pair = app.add_subcommand("pair", "Pair with a host: with --pin, the PIN it shows; without, ask its operator");
+  pair->add_option("host", pair_options.host, "HOST[:PORT] (port 9777 by default)")->required();
+  pair->add_option("--pin", pair_options.pin, "The PIN `punktfunk-host pair arm` shows");
+  pair->add_option("--name", pair_options.name, "This client's name, shown on the host");
+  pair->add_option("--config-dir", pair_config_dir, "Client identity and known hosts (default ~/.config/punktfunk-client)");
+  pair->add_option("--wait", pair_wait, "Without --pin: how long to wait for approval, in seconds (default 200)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
+  }
+  if (pair->parsed()) {
+    pf::log::configure(pf::log::Spec{});
+    pair_options.config_dir = pair_config_dir.empty() ? default_config_dir() : std::filesystem::path(pair_config_dir);
+    pair_options.wait = seconds_of(pair_wait);
+    auto paired = pf::client::pair_with_host(pair_options, [](const pf::client::PairReport& r) {
+      fmt::print(stderr,
+                 "waiting for the host's operator to approve request {} (punktfunk-host pending approve {})\n"
+                 "  this client: {}\n  the host:    {}  (compare it with `punktfunk-host identity` there)\n",
+                 r.request_id, r.request_id, r.client_fingerprint, r.host_fingerprint);
+    });
+    if (!paired) {
+      fmt::print(stderr, "punktfunk-client: {}\n", paired.error().message);
+      return 1;
+    }
+    fmt::print("{} with {} ({})\nhost fingerprint {} pinned; connect with: punktfunk-client connect {}\n",
+               paired->outcome == pf::control::PairOutcome::already_paired ? "already paired" : "paired",
+               paired->host, paired->detail, paired->host_fingerprint, paired->host);
+    return 0;
   }
   if (!parse_mode(mode, o.mode)) {
     fmt::print(stderr, "punktfunk-client: --mode '{}' is not WxH@Hz\n", mode);

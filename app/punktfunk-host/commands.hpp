@@ -1,6 +1,7 @@
 // The subcommands of punktfunk-host. Each returns the process exit code.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 
@@ -33,5 +34,31 @@ enum class OutputFormat : std::uint8_t { unset = 0, text = 1, json = 2 };
 
 /// Prints every key's effective value and where it came from.
 [[nodiscard]] int run_config_show(const config::HostConfig& config, OutputFormat format);
+
+/// The host's certificate fingerprint (created on first use).
+[[nodiscard]] int run_identity(const config::HostConfig& config, OutputFormat format);
+
+struct PairCommand {
+  std::string action;  ///< arm, status, disarm
+  std::string ttl = "120s";
+  std::string for_fingerprint;
+  std::string access = "full";
+};
+[[nodiscard]] int run_pair(const config::HostConfig& config, const PairCommand& command, OutputFormat format);
+
+struct PendingCommand {
+  std::string action;  ///< list, approve, deny
+  std::uint64_t id = 0;
+  std::string access = "full";
+};
+[[nodiscard]] int run_pending(const config::HostConfig& config, const PendingCommand& command, OutputFormat format);
+
+struct ClientsCommand {
+  std::string action;  ///< list, unpair, set-access
+  std::string key;     ///< name, fingerprint or its first 8+ digits
+  std::string access;
+  std::string expires;  ///< "30m", "7d", "never"; empty: unchanged
+};
+[[nodiscard]] int run_clients(const config::HostConfig& config, const ClientsCommand& command, OutputFormat format);
 
 }  // namespace pf::host

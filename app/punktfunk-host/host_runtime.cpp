@@ -99,10 +99,20 @@ Result<std::unique_ptr<HostRuntime>> HostRuntime::start(const config::HostSettin
     return fail(server.error().code, "native protocol: {}", server.error().message);
   }
   host->server_ = std::move(*server);
+  auto admin = AdminSocket::start(s.config_dir, host->server_->pairing());
+  if (!admin) {
+    if (admin.error().code == Errc::refused) {
+      return tl::unexpected(admin.error());
+    }
+    kLog.warn("no admin socket, so `punktfunk-host pair` cannot reach this host: {}", admin.error().message);
+  } else {
+    host->admin_ = std::move(*admin);
+  }
   return host;
 }
 
 HostRuntime::~HostRuntime() {
+  admin_.reset();
   server_.reset();    // ends every session with Goodbye
   displays_.reset();  // stops the supervisor; the agent removes its displays and exits
 }

@@ -85,8 +85,8 @@ int main(int argc, char** argv) {
   bool allow_tofu = false;
   serve->add_option("--display-backend", display_backend,
                     "synthetic, xvfb or wlroots (PUNKTFUNK_DISPLAY_BACKEND; default xvfb when installed)");
-  serve->add_flag("--allow-tofu", allow_tofu,
-                  "Development: accept any client certificate until pairing exists (PUNKTFUNK_ALLOW_TOFU)");
+  serve->add_flag("--allow-tofu,--open", allow_tofu,
+                  "Development: accept any client certificate, paired or not (PUNKTFUNK_ALLOW_TOFU)");
   auto* demo = app.add_subcommand("demo", "Stream to the reference client on loopback for a few seconds and sum up");
   DemoOptions demo_options;
   demo->add_option("--seconds", demo_options.seconds, "How long to stream (default 10)")->check(CLI::Range(1.0, 3600.0));
@@ -103,6 +103,52 @@ int main(int argc, char** argv) {
   auto* show = config->add_subcommand("show", "Every key's effective value and its source");
   show->add_flag("--json", json, "Print JSON instead of a table");
   auto* example = config->add_subcommand("example", "Print host.env.example (every key documented)");
+
+  auto* identity = app.add_subcommand("identity", "Show the host certificate's SHA-256 fingerprint (clients pin it)");
+  identity->add_flag("--json", json, "Print JSON");
+
+  auto* pair = app.add_subcommand("pair", "PIN pairing on the running host");
+  pair->require_subcommand(1);
+  PairCommand pair_command;
+  auto* arm = pair->add_subcommand("arm", "Open a pairing window and show its PIN");
+  arm->add_option("--ttl", pair_command.ttl, "How long the window stays open (default 120s; up to 1h)");
+  arm->add_option("--for", pair_command.for_fingerprint, "Only the client with this certificate fingerprint may pair");
+  arm->add_option("--access", pair_command.access, "full (default), controller-only or view-only")
+      ->check(CLI::IsMember({"full", "controller-only", "view-only"}));
+  pair->add_subcommand("status", "Whether a window is open, its PIN, and pairing counters");
+  pair->add_subcommand("disarm", "Close the pairing window");
+  for (auto* sub : pair->get_subcommands([](CLI::App*) { return true; })) {
+    sub->add_flag("--json", json, "Print JSON");
+  }
+
+  auto* pending = app.add_subcommand("pending", "Clients waiting for approval (knocks) on the running host");
+  pending->require_subcommand(1);
+  PendingCommand pending_command;
+  pending->add_subcommand("list", "Who is waiting");
+  auto* approve = pending->add_subcommand("approve", "Let a waiting client in (it is paired)");
+  approve->add_option("id", pending_command.id, "The request id from `pending list`")->required();
+  approve->add_option("--access", pending_command.access, "full (default), controller-only or view-only")
+      ->check(CLI::IsMember({"full", "controller-only", "view-only"}));
+  auto* deny = pending->add_subcommand("deny", "Turn a waiting client away");
+  deny->add_option("id", pending_command.id, "The request id from `pending list`")->required();
+  for (auto* sub : pending->get_subcommands([](CLI::App*) { return true; })) {
+    sub->add_flag("--json", json, "Print JSON");
+  }
+
+  auto* clients = app.add_subcommand("clients", "Paired clients (the trust store)");
+  clients->require_subcommand(1);
+  ClientsCommand clients_command;
+  auto* list = clients->add_subcommand("list", "Every paired client with its access level");
+  list->add_flag("--json", json, "Print JSON");
+  auto* unpair = clients->add_subcommand("unpair", "Forget a client (its running session ends)");
+  unpair->add_option("client", clients_command.key, "Name, fingerprint, or its first 8+ hex digits")->required();
+  auto* set_access = clients->add_subcommand("set-access", "Change a client's access level or expiry");
+  set_access->add_option("client", clients_command.key, "Name, fingerprint, or its first 8+ hex digits")->required();
+  set_access->add_option("access", clients_command.access, "full, controller-only or view-only")
+      ->required()
+      ->check(CLI::IsMember({"full", "controller-only", "view-only"}));
+  set_access->add_option("--expires", clients_command.expires,
+                         "The grant ends this long from now (90s, 30m, 12h, 7d) or never");
 
   try {
     app.parse(argc, argv);
@@ -128,8 +174,24 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "punktfunk-host: invalid configuration:\n{}\n", loaded.error().message);
     return kExitUsage;
   }
+  const OutputFormat format = json ? OutputFormat::json : OutputFormat::text;
   if (show->parsed()) {
-    return run_config_show(*loaded, json ? OutputFormat::json : OutputFormat::text);
+    return run_config_show(*loaded, format);
+  }
+  if (identity->parsed()) {
+    return run_identity(*loaded, format);
+  }
+  if (pair->parsed()) {
+    pair_command.action = pair->get_subcommands().front()->get_name();
+    return run_pair(*loaded, pair_command, format);
+  }
+  if (pending->parsed()) {
+    pending_command.action = pending->get_subcommands().front()->get_name();
+    return run_pending(*loaded, pending_command, format);
+  }
+  if (clients->parsed()) {
+    clients_command.action = clients->get_subcommands().front()->get_name();
+    return run_clients(*loaded, clients_command, format);
   }
   if (serve->parsed()) {
     return run_serve(*loaded);

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "pf/client/pair.hpp"
 #include "pf/core/fs.hpp"
 #include "pf/core/log.hpp"
 #include "pf/crypto/aead.hpp"
@@ -28,31 +29,8 @@ constexpr Nanos kKeepAlive = std::chrono::milliseconds(500);
 constexpr Nanos kLossReport = std::chrono::milliseconds(250);
 constexpr Nanos kOncePerSecond = std::chrono::seconds(1);
 constexpr Nanos kQuickProbe = std::chrono::milliseconds(100);
-constexpr std::string_view kKnownHosts = "known-hosts";
 
 std::uint64_t ns_of(TimePoint t) { return static_cast<std::uint64_t>(t.time_since_epoch().count()); }
-
-// known-hosts: "<host:port> <fingerprint>" per line.
-std::string pinned_fingerprint(const std::filesystem::path& dir, const std::string& host) {
-  std::ifstream in(dir / kKnownHosts);
-  std::string name;
-  std::string fingerprint;
-  while (in >> name >> fingerprint) {
-    if (name == host) {
-      return fingerprint;
-    }
-  }
-  return {};
-}
-
-Status remember_host(const std::filesystem::path& dir, const std::string& host, const std::string& fingerprint) {
-  std::string content;
-  if (auto existing = read_small_file(dir / kKnownHosts, 1 << 20)) {
-    content = *existing;
-  }
-  content += host + " " + fingerprint + "\n";
-  return write_file_atomic(dir / kKnownHosts, content, 0600);
-}
 
 struct Connection {
   net::ControlStream stream;
@@ -64,9 +42,9 @@ Result<Connection> connect(const ClientOptions& o, const tls::Identity& identity
   std::string pin = pinned_fingerprint(o.config_dir, host_key);
   if (pin.empty() && !o.allow_tofu) {
     return fail(Errc::refused,
-                "{} is not a known host; pair with it first, or connect once with --allow-tofu to trust the "
-                "certificate it presents",
-                host_key);
+                "{} is not a known host; pair with it first (`punktfunk-client pair {} --pin PIN`), or connect "
+                "once with --allow-tofu to trust the certificate it presents",
+                host_key, host_key);
   }
   auto fd = net::tcp_connect(host, kSetupTimeout);
   if (!fd) {
@@ -328,8 +306,12 @@ Result<ClientReport> run_client(const ClientOptions& o, const std::atomic<bool>&
           }
         } else if (std::holds_alternative<control::BitrateChanged>(m)) {
           ++report.bitrate_changes;
+        } else if (const auto* notice = std::get_if<control::AccessNotice>(&m)) {
+          ++report.access_notices;
+          kLog.warn("host: {}", notice->detail);
         } else if (const auto* bye = std::get_if<control::Goodbye>(&m)) {
-          ended_by = fmt::format("the host ended the session (reason {})", static_cast<int>(bye->reason));
+          report.host_goodbye = bye->reason;
+          ended_by = fmt::format("the host ended the session ({})", control::to_string(bye->reason));
         }
       }
       if (!ended_by.empty()) {
@@ -377,6 +359,8 @@ std::string report_json(const ClientReport& r) {
     first = false;
   };
   put("session_id", static_cast<double>(r.session_id));
+  put("host_goodbye_reason", static_cast<unsigned>(r.host_goodbye));
+  put("access_notices", r.access_notices);
   put("width", r.mode.width);
   put("height", r.mode.height);
   put("seconds", r.seconds);

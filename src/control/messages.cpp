@@ -10,7 +10,8 @@ namespace {
 static_assert(std::is_same_v<std::variant_alternative_t<0, Message>, Hello>);
 static_assert(std::is_same_v<std::variant_alternative_t<8, Message>, InvalidateFrames>);
 static_assert(std::is_same_v<std::variant_alternative_t<14, Message>, Reject>);
-static_assert(std::variant_size_v<Message> == static_cast<std::size_t>(MessageType::host_stats));
+static_assert(std::is_same_v<std::variant_alternative_t<16, Message>, PairRequest>);
+static_assert(std::variant_size_v<Message> == static_cast<std::size_t>(MessageType::access_notice));
 
 void write_mode(SpanWriter& w, const Mode& m) noexcept {
   w.u32le(m.width);
@@ -97,19 +98,45 @@ struct BodyWriter {
       w.u32le(v);
     }
   }
+  void operator()(const PairRequest& m) const {
+    w.bytes(m.element);
+    w.string16(m.name);
+  }
+  void operator()(const PairChallenge& m) const {
+    w.bytes(m.element);
+    w.bytes(m.confirm);
+  }
+  void operator()(const PairProof& m) const { w.bytes(m.confirm); }
+  void operator()(const PairResult& m) const {
+    w.u8(static_cast<std::uint8_t>(m.outcome));
+    w.u8(m.access);
+    w.string16(m.detail);
+  }
+  void operator()(const Knock& m) const { w.string16(m.name); }
+  void operator()(const PairPending& m) const {
+    w.u64le(m.request_id);
+    w.u32le(m.wait_s);
+  }
+  void operator()(const AccessNotice& m) const {
+    w.u8(m.access);
+    w.u32le(m.seconds_left);
+    w.string16(m.detail);
+  }
 };
 
-// A string field in a tail: absent → empty. Longer than `limit` fails the read.
-std::string read_tail_string(SpanReader& r, std::size_t limit) {
-  if (r.remaining() < 2) {
-    return {};
-  }
+// A string field every version has: longer than `limit` fails the read.
+std::string read_string(SpanReader& r, std::size_t limit) {
   const std::string_view s = r.string16();
   if (s.size() > limit) {
-    r.skip(r.remaining() + 1);  // fail the reader: the body is malformed
+    r.skip(r.remaining() + 1);
     return {};
   }
   return std::string(s);
+}
+
+// A string field in a tail: absent → empty. Longer than `limit` fails the read.
+std::string read_tail_string(SpanReader& r, std::size_t limit) {
+  return r.remaining() < 2 ? std::string() : read_string(r, limit);
 }
 
 Result<Message> read_body(MessageType type, SpanReader& r) {
@@ -206,6 +233,44 @@ Result<Message> read_body(MessageType type, SpanReader& r) {
       }
       return m;
     }
+    case MessageType::pair_request: {
+      PairRequest m;
+      r.copy_to(m.element);
+      m.name = read_string(r, kMaxNameBytes);
+      return m;
+    }
+    case MessageType::pair_challenge: {
+      PairChallenge m;
+      r.copy_to(m.element);
+      r.copy_to(m.confirm);
+      return m;
+    }
+    case MessageType::pair_proof: {
+      PairProof m;
+      r.copy_to(m.confirm);
+      return m;
+    }
+    case MessageType::pair_result: {
+      PairResult m;
+      m.outcome = static_cast<PairOutcome>(r.u8());
+      m.access = r.u8();
+      m.detail = read_string(r, 4 * kMaxNameBytes);
+      return m;
+    }
+    case MessageType::knock: return Knock{read_string(r, kMaxNameBytes)};
+    case MessageType::pair_pending: {
+      PairPending m;
+      m.request_id = r.u64le();
+      m.wait_s = r.u32le();
+      return m;
+    }
+    case MessageType::access_notice: {
+      AccessNotice m;
+      m.access = r.u8();
+      m.seconds_left = r.u32le();
+      m.detail = read_string(r, 4 * kMaxNameBytes);
+      return m;
+    }
     case MessageType::unset:
       break;
   }
@@ -238,6 +303,43 @@ std::string_view to_string(MessageType type) noexcept {
     case MessageType::goodbye: return "goodbye";
     case MessageType::reject: return "reject";
     case MessageType::host_stats: return "host_stats";
+    case MessageType::pair_request: return "pair_request";
+    case MessageType::pair_challenge: return "pair_challenge";
+    case MessageType::pair_proof: return "pair_proof";
+    case MessageType::pair_result: return "pair_result";
+    case MessageType::knock: return "knock";
+    case MessageType::pair_pending: return "pair_pending";
+    case MessageType::access_notice: return "access_notice";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(GoodbyeReason reason) noexcept {
+  switch (reason) {
+    case GoodbyeReason::unset: return "no reason given";
+    case GoodbyeReason::quit: return "quit";
+    case GoodbyeReason::error: return "an error on the host";
+    case GoodbyeReason::idle: return "idle timeout";
+    case GoodbyeReason::replaced: return "replaced by a newer session";
+    case GoodbyeReason::access_expired: return "access expired";
+    case GoodbyeReason::revoked: return "unpaired by the host's operator";
+  }
+  return "unknown reason";
+}
+
+std::string_view to_string(PairOutcome outcome) noexcept {
+  switch (outcome) {
+    case PairOutcome::unset: return "unset";
+    case PairOutcome::paired: return "paired";
+    case PairOutcome::wrong_pin: return "wrong_pin";
+    case PairOutcome::not_armed: return "not_armed";
+    case PairOutcome::locked: return "locked";
+    case PairOutcome::busy: return "busy";
+    case PairOutcome::denied: return "denied";
+    case PairOutcome::timeout: return "timeout";
+    case PairOutcome::not_for_you: return "not_for_you";
+    case PairOutcome::malformed: return "malformed";
+    case PairOutcome::already_paired: return "already_paired";
   }
   return "unknown";
 }

@@ -20,7 +20,15 @@ constexpr std::uint32_t kHandshakeSlack = 4;
 }  // namespace
 
 NativeServer::NativeServer(ServerConfig config, vdisplay::DisplayService& displays, tls::Identity identity)
-    : config_(std::move(config)), displays_(displays), identity_(std::move(identity)) {}
+    : config_(std::move(config)),
+      displays_(displays),
+      identity_(std::move(identity)),
+      pairing_({.config_dir = config_.config_dir,
+                .host_fingerprint = identity_.fingerprint,
+                .max_failures = 3,
+                .pending_wait = config_.pending_wait,
+                .max_pending = 8,
+                .max_ttl = std::chrono::hours(1)}) {}
 
 Result<std::unique_ptr<NativeServer>> NativeServer::start(ServerConfig config, vdisplay::DisplayService& displays) {
   auto loaded = tls::load_or_create_identity(config.config_dir, "host", "punktfunk host");
@@ -113,7 +121,7 @@ void NativeServer::reap() {
 void NativeServer::run(const std::stop_token& stop) {
   pthread_setname_np(pthread_self(), "pf-native");
   kLog.info("native protocol on {} (TLS 1.3, host fingerprint {}){}", bound_.to_string(), identity_.fingerprint,
-            config_.allow_tofu ? "; trust on first use is ON (development only)" : "");
+            config_.allow_tofu ? "; any client certificate is admitted (--allow-tofu: development only)" : "");
   while (!stop.stop_requested()) {
     pollfd fds[2] = {{listen_.get(), POLLIN, 0}, {wake_.get(), POLLIN, 0}};
     (void)::poll(fds, 2, 500);

@@ -114,24 +114,30 @@ bool Session::establish(const std::stop_token& stop) {
     kLog.info("session {}: {}", id_, shaken.error().message);
     return false;
   }
-  const std::string fingerprint = stream_.peer_fingerprint();
+  fingerprint_ = stream_.peer_fingerprint();
   {
     const MutexLock lock(mutex_);
-    info_.fingerprint = fingerprint;
-  }
-  if (!config_.allow_tofu) {
-    return reject(control::RejectReason::not_allowed,
-                  "this host does not trust your certificate yet; pair first (a development host "
-                  "may run with --allow-tofu)");
+    info_.fingerprint = fingerprint_;
   }
   auto first = stream_.receive(config_.handshake_timeout);
   if (!first) {
     kLog.info("session {}: no Hello: {}", id_, first.error().message);
     return false;
   }
+  if (const auto* request = std::get_if<control::PairRequest>(&*first)) {
+    pair_with_pin(*request);
+    return false;
+  }
+  if (const auto* knock = std::get_if<control::Knock>(&*first)) {
+    wait_for_approval(*knock, stop);
+    return false;
+  }
   const auto* hello = std::get_if<control::Hello>(&*first);
   if (hello == nullptr) {
     return reject(control::RejectReason::bad_request, "the first message must be Hello");
+  }
+  if (!admit_client()) {
+    return false;
   }
   if (hello->min_version > control::kProtocolVersion || hello->version < control::kMinProtocolVersion) {
     return reject(control::RejectReason::version,
@@ -169,7 +175,7 @@ bool Session::establish(const std::stop_token& stop) {
     info_.bitrate_kbps = bitrate;
   }
 
-  auto display = displays_.open(fingerprint, *mode);
+  auto display = displays_.open(fingerprint_, *mode);
   if (!display) {
     return reject(control::RejectReason::busy, "no display: " + display.error().message);
   }
@@ -410,6 +416,9 @@ Session::End Session::stream(const std::stop_token& stop) {
     }
     if (now >= next_stats) {
       next_stats = now + kStatsInterval;
+      if (const End ended = check_access(); ended != End::unset) {
+        return ended;
+      }
       (void)stream_.send(stats_.report(video_->fec_pct()));
       // Sorting the session's windows stays here, once a second, rather
       // than in info(), which callers may poll while frames flow.
@@ -429,11 +438,15 @@ Session::End Session::stream(const std::stop_token& stop) {
 void Session::finish(End end) {
   video_.reset();  // joins the video and send threads
   if (display_) {
-    displays_.close(display_->lease, end == End::quit ? vdisplay::ReleaseReason::quit
-                                                      : vdisplay::ReleaseReason::disconnected);
+    // A client whose grant ended cannot come back to a lingering display.
+    const bool gone = end == End::quit || end == End::access_expired || end == End::revoked;
+    displays_.close(display_->lease, gone ? vdisplay::ReleaseReason::quit : vdisplay::ReleaseReason::disconnected);
   }
-  if (end == End::idle || end == End::shutdown || end == End::error) {
-    const auto reason = end == End::idle ? control::GoodbyeReason::idle : control::GoodbyeReason::error;
+  if (end != End::quit && end != End::disconnected && end != End::unset) {
+    const auto reason = end == End::idle             ? control::GoodbyeReason::idle
+                        : end == End::access_expired ? control::GoodbyeReason::access_expired
+                        : end == End::revoked        ? control::GoodbyeReason::revoked
+                                                     : control::GoodbyeReason::error;
     (void)stream_.send(control::Goodbye{reason}, std::chrono::milliseconds(200));
   }
   if (admitted_) {
@@ -446,6 +459,8 @@ void Session::finish(End end) {
     case End::idle: how = "idle timeout"; break;
     case End::error: how = "error"; break;
     case End::shutdown: how = "host shutting down"; break;
+    case End::access_expired: how = "access expired"; break;
+    case End::revoked: how = "unpaired by the operator"; break;
     case End::unset: how = "ended"; break;
   }
   const auto c = stats_.counters();

@@ -11,6 +11,7 @@
 #include "pf/core/thread_annotations.hpp"
 #include "pf/net/control_stream.hpp"
 #include "pf/net/udp.hpp"
+#include "pf/pairing/trust_store.hpp"
 #include "pf/session/server.hpp"
 #include "pf/transport/packet.hpp"
 #include "pf/transport/reassembler.hpp"
@@ -30,12 +31,20 @@ class Session {
   [[nodiscard]] SessionInfo info() const PF_EXCLUDES(mutex_);
 
  private:
-  enum class End : std::uint8_t { unset = 0, quit, disconnected, idle, error, shutdown };
+  enum class End : std::uint8_t { unset = 0, quit, disconnected, idle, error, shutdown, access_expired, revoked };
   void run(const std::stop_token& stop);
   /// Handshake, Hello, display, Welcome, Start, first datagram; false ends the session.
   [[nodiscard]] bool establish(const std::stop_token& stop);
   [[nodiscard]] bool reject(control::RejectReason reason, std::string detail);
   End stream(const std::stop_token& stop);
+  // session_access.cpp: a connection that pairs instead of streaming, and
+  // the grant of one that streams.
+  void pair_with_pin(const control::PairRequest& request);
+  void wait_for_approval(const control::Knock& knock, const std::stop_token& stop);
+  /// The trust decision for a Hello: true admits (access_ set).
+  [[nodiscard]] bool admit_client();
+  /// Once a second while streaming: revocation, access changes, expiry warnings.
+  [[nodiscard]] End check_access();
   [[nodiscard]] bool handle(const control::Message& message, TimePoint received, End& end);
   void receive_feedback(TimePoint now);
   void post(control::Message message) PF_EXCLUDES(mutex_);
@@ -63,6 +72,11 @@ class Session {
   std::uint64_t unexpected_datagrams_ = 0;
   StageStats stats_;
   std::unique_ptr<VideoPipeline> video_;
+  std::string fingerprint_;
+  bool paired_ = false;  ///< admitted by the trust store (not by allow_tofu)
+  pairing::Access access_ = pairing::Access::unset;
+  std::int64_t expires_at_ = 0;       ///< Unix seconds; 0 = never
+  std::size_t warnings_given_ = 0;    ///< of config_.expiry_warnings
 
   mutable Mutex mutex_;
   std::vector<control::Message> outbox_ PF_GUARDED_BY(mutex_);

@@ -45,7 +45,14 @@ std::vector<Message> one_of_each() {
           Stats{3590, 0, 2, 4100, 9900, 1200},
           Goodbye{GoodbyeReason::quit},
           Reject{RejectReason::busy, "4 sessions already"},
-          HostStats{60, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}};
+          HostStats{60, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15},
+          PairRequest{{1, 2, 3}, "phone"},
+          PairChallenge{{4, 5, 6}, {7, 8, 9}},
+          PairProof{{10, 11, 12}},
+          PairResult{PairOutcome::paired, 1, "paired as full"},
+          Knock{"tablet"},
+          PairPending{42, 180},
+          AccessNotice{3, 300, "expires in 5 minutes"}};
 }
 
 TEST(ControlMessages, EveryTypeRoundTripsHoweverTheStreamIsCut) {
@@ -72,6 +79,21 @@ TEST(ControlMessages, EveryTypeRoundTripsHoweverTheStreamIsCut) {
     }
     EXPECT_EQ(d.buffered(), 0U);
   }
+}
+
+TEST(ControlMessages, PairingMessagesRefuseShortElementsAndLongNames) {
+  // A PairRequest body of 31 bytes cannot hold its element.
+  EXPECT_EQ(decode_body(MessageType::pair_request, std::vector<std::uint8_t>(31)).error().code, Errc::malformed);
+  EXPECT_EQ(decode_body(MessageType::pair_challenge, std::vector<std::uint8_t>(63)).error().code, Errc::malformed);
+  EXPECT_EQ(decode_body(MessageType::pair_proof, std::vector<std::uint8_t>(31)).error().code, Errc::malformed);
+  // A name over kMaxNameBytes is malformed, not truncated.
+  std::vector<std::uint8_t> body(32, 0);
+  body.push_back(static_cast<std::uint8_t>(kMaxNameBytes + 1));
+  body.push_back(0);
+  body.resize(body.size() + kMaxNameBytes + 1, 'a');
+  EXPECT_EQ(decode_body(MessageType::pair_request, body).error().code, Errc::malformed);
+  std::vector<std::uint8_t> out;
+  EXPECT_FALSE(encode(Knock{std::string(70'000, 'a')}, out).has_value());
 }
 
 TEST(ControlMessages, HelloLayoutIsPinned) {

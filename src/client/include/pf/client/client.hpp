@@ -92,6 +92,8 @@ struct ClientReport {
   double host_p50_ms = 0, host_p99_ms = 0;  ///< over the session's reports
   std::uint32_t frames_after_keyframe_request = 0;  ///< frames that came before the requested keyframe
   std::uint32_t mode_changes = 0;
+  std::uint32_t access_notices = 0;  ///< warnings that the host grant ends soon
+  control::GoodbyeReason host_goodbye = control::GoodbyeReason::unset;  ///< why the host ended it, if it did
   std::uint32_t bitrate_changes = 0;
   std::uint32_t last_width = 0, last_height = 0;    ///< of the last decoded picture
   // the last second, for a live status line

@@ -52,6 +52,14 @@ enum class MessageType : std::uint16_t {
   goodbye = 14,           ///< either way
   reject = 15,            ///< host → client, instead of Welcome
   host_stats = 16,        ///< host → client, periodic: the host's per-stage latency
+  // pairing (pf/pairing/spake2.hpp): sent instead of Hello on a connection that pairs
+  pair_request = 17,    ///< client → host: SPAKE2 element X, the client's name
+  pair_challenge = 18,  ///< host → client: element Y and the host's key confirmation
+  pair_proof = 19,      ///< client → host: the client's key confirmation
+  pair_result = 20,     ///< host → client: the outcome; the connection then ends
+  knock = 21,           ///< client → host: ask the operator to approve this client (no PIN)
+  pair_pending = 22,    ///< host → client: the knock waits for the operator
+  access_notice = 23,   ///< host → client: the grant ends soon
 };
 
 /// Video codecs, as a bit set in Hello and one value in Welcome.
@@ -155,7 +163,15 @@ struct Stats {
   std::uint32_t decode_p50_us = 0;
   friend bool operator==(const Stats&, const Stats&) = default;
 };
-enum class GoodbyeReason : std::uint8_t { unset = 0, quit = 1, error = 2, idle = 3, replaced = 4 };
+enum class GoodbyeReason : std::uint8_t {
+  unset = 0,
+  quit = 1,
+  error = 2,
+  idle = 3,
+  replaced = 4,
+  access_expired = 5,  ///< host → client: the client's grant ran out
+  revoked = 6,         ///< host → client: the operator unpaired the client
+};
 struct Goodbye {
   GoodbyeReason reason = GoodbyeReason::unset;  ///< quit: the host skips the display's linger
   friend bool operator==(const Goodbye&, const Goodbye&) = default;
@@ -166,6 +182,7 @@ enum class RejectReason : std::uint8_t {
   busy = 2,         ///< max_sessions reached
   bad_request = 3,
   not_allowed = 4,  ///< the client's certificate is not trusted
+  access_expired = 5,  ///< the client's grant has expired
 };
 struct Reject {
   RejectReason reason = RejectReason::unset;
@@ -190,9 +207,66 @@ struct HostStats {
   friend bool operator==(const HostStats&, const HostStats&) = default;
 };
 
+inline constexpr std::size_t kPairElementBytes = 32;
+inline constexpr std::size_t kPairConfirmBytes = 32;
+
+struct PairRequest {
+  std::array<std::uint8_t, kPairElementBytes> element{};  ///< SPAKE2 X
+  std::string name;                                       ///< at most kMaxNameBytes
+  friend bool operator==(const PairRequest&, const PairRequest&) = default;
+};
+struct PairChallenge {
+  std::array<std::uint8_t, kPairElementBytes> element{};  ///< SPAKE2 Y
+  std::array<std::uint8_t, kPairConfirmBytes> confirm{};  ///< the host's key confirmation
+  friend bool operator==(const PairChallenge&, const PairChallenge&) = default;
+};
+struct PairProof {
+  std::array<std::uint8_t, kPairConfirmBytes> confirm{};  ///< the client's key confirmation
+  friend bool operator==(const PairProof&, const PairProof&) = default;
+};
+enum class PairOutcome : std::uint8_t {
+  unset = 0,
+  paired = 1,          ///< the host now trusts this client's certificate
+  wrong_pin = 2,       ///< key confirmation failed: a wrong PIN, or someone in between
+  not_armed = 3,       ///< no pairing window is open (expired, used, or never armed)
+  locked = 4,          ///< too many wrong attempts: the window closed
+  busy = 5,            ///< another pairing or too many knocks in progress
+  denied = 6,          ///< the operator denied the knock
+  timeout = 7,         ///< nobody answered the knock in time
+  not_for_you = 8,     ///< the window is armed for another client's fingerprint
+  malformed = 9,       ///< the request made no sense
+  already_paired = 10, ///< this certificate is paired already
+};
+struct PairResult {
+  PairOutcome outcome = PairOutcome::unset;
+  std::uint8_t access = 0;  ///< pairing::Access granted (paired, already_paired)
+  std::string detail;       ///< for people; at most kMaxNameBytes · 4
+  friend bool operator==(const PairResult&, const PairResult&) = default;
+};
+struct Knock {
+  std::string name;  ///< at most kMaxNameBytes
+  friend bool operator==(const Knock&, const Knock&) = default;
+};
+struct PairPending {
+  std::uint64_t request_id = 0;  ///< what the operator approves or denies
+  std::uint32_t wait_s = 0;      ///< how long the host keeps it
+  friend bool operator==(const PairPending&, const PairPending&) = default;
+};
+struct AccessNotice {
+  std::uint8_t access = 0;         ///< pairing::Access in force
+  std::uint32_t seconds_left = 0;  ///< until the grant expires
+  std::string detail;              ///< for people
+  friend bool operator==(const AccessNotice&, const AccessNotice&) = default;
+};
+
+[[nodiscard]] std::string_view to_string(PairOutcome outcome) noexcept;
+/// In words, for people: "access expired".
+[[nodiscard]] std::string_view to_string(GoodbyeReason reason) noexcept;
+
 using Message = std::variant<Hello, Welcome, Start, Reconfigure, Reconfigured, SetBitrate, BitrateChanged,
                              RequestKeyframe, InvalidateFrames, LossReport, ClockProbe, ClockEcho, Stats,
-                             Goodbye, Reject, HostStats>;
+                             Goodbye, Reject, HostStats, PairRequest, PairChallenge, PairProof, PairResult,
+                             Knock, PairPending, AccessNotice>;
 
 [[nodiscard]] MessageType type_of(const Message& message) noexcept;
 [[nodiscard]] std::string_view to_string(MessageType type) noexcept;

@@ -9,6 +9,12 @@
 // the idle timeout. Teardown releases everything; a deliberate quit
 // (Goodbye quit) removes the display at once, anything else lets it linger.
 //
+// Trust: a client streams only when its certificate is in the trust store
+// (pairing_service.hpp) with a grant that has not expired, or when the host
+// runs with allow_tofu. A connection may instead pair (PairRequest: SPAKE2
+// with the operator's PIN) or knock (wait for the operator's approval); it
+// ends after the PairResult, and the client connects again to stream.
+//
 // Threads: `pf-native` (owned) accepts connections and reaps ended
 // sessions; each session owns `pf-s<id>-ctl` (its control connection and
 // feedback datagrams) and, once streaming, the video and send threads
@@ -28,6 +34,7 @@
 #include "pf/encode/open.hpp"
 #include "pf/fec/coder.hpp"
 #include "pf/net/address.hpp"
+#include "pf/pairing/pairing_service.hpp"
 #include "pf/session/stage_stats.hpp"
 #include "pf/tls/identity.hpp"
 #include "pf/vdisplay/display_service.hpp"
@@ -38,8 +45,12 @@ struct ServerConfig {
   net::Address listen = net::Address::loopback(9777);
   /// Where the host identity lives (host-cert.pem, host-key.pem 0600).
   std::filesystem::path config_dir;
-  /// Accept any client certificate (development, until pairing).
+  /// Accept any client certificate, paired or not (development).
   bool allow_tofu = false;
+  /// Before a grant expires, the client is warned this long before (descending).
+  std::vector<Nanos> expiry_warnings{std::chrono::minutes(5), std::chrono::minutes(1)};
+  /// How long a knock waits for the operator.
+  Nanos pending_wait = std::chrono::seconds(180);
   std::uint32_t max_sessions = 4;
   Nanos idle_timeout = std::chrono::seconds(8);
   Nanos handshake_timeout = std::chrono::seconds(5);
@@ -64,6 +75,7 @@ struct SessionInfo {
   std::string peer;         ///< address:port of the control connection
   std::string client_name;  ///< from Hello
   std::string fingerprint;  ///< the client certificate's
+  std::string access;       ///< pairing::Access in force ("full", ...), or "tofu"
   vdisplay::Mode mode;
   vdisplay::DisplayId display = 0;  ///< the client's own display, once streaming
   std::uint32_t bitrate_kbps = 0;
@@ -99,6 +111,8 @@ class NativeServer {
   [[nodiscard]] const std::string& fingerprint() const noexcept { return identity_.fingerprint; }
   [[nodiscard]] std::vector<SessionInfo> sessions() const PF_EXCLUDES(mutex_);
   [[nodiscard]] ServerCounters counters() const PF_EXCLUDES(mutex_);
+  /// Pairing: the PIN window, knocks, the trust store.
+  [[nodiscard]] pairing::PairingService& pairing() noexcept { return pairing_; }
 
   // For sessions: admission against max_sessions.
   [[nodiscard]] bool admit() noexcept;
@@ -112,6 +126,7 @@ class NativeServer {
   ServerConfig config_;
   vdisplay::DisplayService& displays_;
   tls::Identity identity_;
+  pairing::PairingService pairing_;
   UniqueFd listen_;
   UniqueFd wake_;
   net::Address bound_;

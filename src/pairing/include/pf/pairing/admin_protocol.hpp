@@ -1,0 +1,51 @@
+// The operator's local channel to a running host's pairing: one JSON request
+// and one JSON answer per connection on the host's admin socket
+// (`admin.sock` in the config directory, mode 0600, peers checked by uid).
+// `punktfunk-host pair ...` and `punktfunk-host pending ...` speak it.
+//
+//   {"op": "pair.arm", "ttl_s": 120, "for": "<fingerprint>", "access": "full"}
+//   {"op": "pair.status"}          {"op": "pair.disarm"}
+//   {"op": "pending.list"}         {"op": "pending.approve", "id": 3, "access": "view-only"}
+//   {"op": "pending.deny", "id": 3}
+//
+// Answers: {"ok": true, ...} or {"ok": false, "error": "<what and why>"}.
+// Unknown ops or fields, wrong types and oversized requests are errors.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "pf/core/result.hpp"
+#include "pf/pairing/pairing_service.hpp"
+
+namespace pf::pairing {
+
+inline constexpr std::string_view kAdminSocketFile = "admin.sock";
+inline constexpr std::size_t kMaxAdminMessageBytes = 64 * 1024;
+
+enum class AdminOp : std::uint8_t {
+  unset = 0,
+  pair_arm,
+  pair_status,
+  pair_disarm,
+  pending_list,
+  pending_approve,
+  pending_deny,
+};
+
+struct AdminRequest {
+  AdminOp op = AdminOp::unset;
+  std::uint32_t ttl_s = 120;
+  std::string for_fingerprint;
+  Access access = Access::full;
+  std::uint64_t id = 0;
+};
+
+[[nodiscard]] Result<AdminRequest> parse_admin_request(std::string_view json);
+[[nodiscard]] std::string render_admin_request(const AdminRequest& request);
+
+/// Parses and carries out one request; the answer is always a JSON object.
+[[nodiscard]] std::string handle_admin_request(std::string_view json, PairingService& pairing);
+
+}  // namespace pf::pairing
