@@ -11,10 +11,12 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "pf/client/client.hpp"
 #include "pf/client/pair.hpp"
 #include "pf/core/log.hpp"
+#include "pf/discovery/mdns.hpp"
 
 namespace {
 
@@ -83,6 +85,32 @@ void print_summary(const pf::client::ClientReport& r) {
              r.host.fec_pct, r.clock_offset_ms, r.clock_rtt_ms, r.cpu_pct);
 }
 
+void print_hosts(const std::vector<pf::discovery::FoundHost>& hosts, bool json) {
+  const auto txt = [](const pf::discovery::FoundHost& h, const std::string& key) {
+    const auto it = h.txt.find(key);
+    return it == h.txt.end() ? std::string() : it->second;
+  };
+  if (json) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& h : hosts) {
+      list.push_back({{"name", h.name}, {"host_name", h.host_name}, {"address", h.address}, {"port", h.port},
+                      {"interface", h.interface}, {"txt", h.txt}});
+    }
+    fmt::print("{}\n", list.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+    return;
+  }
+  if (hosts.empty()) {
+    fmt::print("no punktfunk hosts answered\n");
+    return;
+  }
+  fmt::print("{:<32} {:<24} {:<10} {:<18} {}\n", "name", "address", "pairing", "os", "fingerprint");
+  for (const auto& h : hosts) {
+    const bool v6 = h.address.find(':') != std::string::npos;
+    fmt::print("{:<32} {:<24} {:<10} {:<18} {}\n", h.name,
+               v6 ? fmt::format("[{}]:{}", h.address, h.port) : fmt::format("{}:{}", h.address, h.port), txt(h, "pair"), txt(h, "os"), txt(h, "fp"));
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -131,10 +159,25 @@ int main(int argc, char** argv) {
   pair->add_option("--name", pair_options.name, "This client's name, shown on the host");
   pair->add_option("--config-dir", pair_config_dir, "Client identity and known hosts (default ~/.config/punktfunk-client)");
   pair->add_option("--wait", pair_wait, "Without --pin: how long to wait for approval, in seconds (default 200)");
+  double discover_seconds = 3;
+  bool discover_json = false;
+  auto* discover = app.add_subcommand("discover", "List the hosts that advertise themselves on the local network (mDNS)");
+  discover->add_option("--seconds", discover_seconds, "How long to listen at most (default 3)");
+  discover->add_flag("--json", discover_json, "Print JSON");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
+  }
+  if (discover->parsed()) {
+    pf::log::configure(pf::log::Spec{});
+    auto found = pf::discovery::browse(seconds_of(discover_seconds));
+    if (!found) {
+      fmt::print(stderr, "punktfunk-client: {}\n", found.error().message);
+      return 1;
+    }
+    print_hosts(*found, discover_json);
+    return 0;
   }
   if (pair->parsed()) {
     pf::log::configure(pf::log::Spec{});

@@ -8,6 +8,8 @@
 
 #include <cstdlib>
 
+#include <fmt/format.h>
+
 #include "pf/core/log.hpp"
 #include "pf/core/process.hpp"
 #include "pf/vdisplay/apps.hpp"
@@ -108,10 +110,23 @@ Result<std::unique_ptr<HostRuntime>> HostRuntime::start(const config::HostSettin
   } else {
     host->admin_ = std::move(*admin);
   }
+  if (s.mdns) {
+    char name[256] = {};
+    (void)::gethostname(name, sizeof(name) - 1);
+    discovery::Advertisement ad{fmt::format("punktfunk on {}", name), host->server_->address().port(),
+                                discovery::host_txt(host->server_->fingerprint(), !s.allow_tofu, 0)};
+    auto advertiser = discovery::Advertiser::start(std::move(ad));
+    if (!advertiser) {
+      kLog.warn("{}; clients can still connect by address", advertiser.error().message);
+    } else {
+      host->mdns_ = std::move(*advertiser);
+    }
+  }
   return host;
 }
 
 HostRuntime::~HostRuntime() {
+  mdns_.reset();
   admin_.reset();
   server_.reset();    // ends every session with Goodbye
   displays_.reset();  // stops the supervisor; the agent removes its displays and exits

@@ -10,6 +10,7 @@
 #include "admin_socket.hpp"
 #include "pf/config/host_config.hpp"
 #include "pf/core/result.hpp"
+#include "pf/discovery/mdns.hpp"
 #include "pf/net/address.hpp"
 #include "pf/session/server.hpp"
 #include "pf/vdisplay/display_service.hpp"
@@ -21,8 +22,9 @@ class HostRuntime {
   /// Reads the display settings and apps from the config dir, picks the
   /// display backend (PUNKTFUNK_DISPLAY_BACKEND first; xvfb falls back to
   /// synthetic when Xvfb is not installed) and the render GPU, starts the
-  /// display service, the native server on `listen` and the admin socket
-  /// (pairing commands). Says what it chose in the log.
+  /// display service, the native server on `listen`, the admin socket
+  /// (pairing commands) and the mDNS advertisement (PUNKTFUNK_MDNS). Says
+  /// what it chose in the log.
   [[nodiscard]] static Result<std::unique_ptr<HostRuntime>> start(const config::HostSettings& settings,
                                                                   const net::Address& listen);
   ~HostRuntime();  // ends every session (Goodbye), then the displays and the agent
@@ -39,6 +41,7 @@ class HostRuntime {
   std::optional<vdisplay::DisplayService> displays_;
   std::unique_ptr<session::NativeServer> server_;
   std::unique_ptr<AdminSocket> admin_;  // before the server goes: it answers from the server's pairing
+  std::unique_ptr<discovery::Advertiser> mdns_;
 };
 
 /// Blocks SIGINT and SIGTERM in the calling thread (threads started later

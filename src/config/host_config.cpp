@@ -24,7 +24,7 @@ Status apply_dir(std::string_view value, std::filesystem::path& out) {
   return ok();
 }
 
-const std::array<Key<HostSettings>, 9> kHostKeys = {{
+const std::array<Key<HostSettings>, 10> kHostKeys = {{
     {{kConfigDirKey, "", "an absolute directory path",
       "Directory holding host.env, the host's keys and tokens, and its settings files. Default: "
       "$XDG_CONFIG_HOME/punktfunk, else ~/.config/punktfunk; /etc/punktfunk with --system.",
@@ -79,13 +79,26 @@ const std::array<Key<HostSettings>, 9> kHostKeys = {{
        return ok();
      }},
     {{"PUNKTFUNK_ALLOW_TOFU", "off", "on or off",
-      "Development only: accept any client certificate (trust on first use) until pairing exists."},
+      "Development only: accept any client certificate, paired or not (the same as serve --allow-tofu). "
+      "Otherwise clients pair first: a PIN from `punktfunk-host pair arm`, or the operator's approval."},
      [](std::string_view v, HostSettings& s) -> Status {
        auto on = parse_switch(v);
        if (!on) {
          return tl::unexpected(on.error());
        }
        s.allow_tofu = *on;
+       return ok();
+     }},
+    {{"PUNKTFUNK_MDNS", "on", "on or off",
+      "Advertise the host on the local network (mDNS _punktfunk._udp through the Avahi daemon) so "
+      "`punktfunk-client discover` finds it. Without a running Avahi daemon the host says so once and "
+      "carries on."},
+     [](std::string_view v, HostSettings& s) -> Status {
+       auto on = parse_switch(v);
+       if (!on) {
+         return tl::unexpected(on.error());
+       }
+       s.mdns = *on;
        return ok();
      }},
     {{"PUNKTFUNK_MAX_SESSIONS", "4", "an integer from 1 to 64",

@@ -33,6 +33,7 @@ struct HostSettings {
   std::string render_gpu;  ///< PUNKTFUNK_RENDER_GPU: "", "cpu", or a GPU name/id substring
   std::string display_backend;  ///< PUNKTFUNK_DISPLAY_BACKEND: "" (saved setting), synthetic, xvfb, wlroots
   bool allow_tofu = false;      ///< PUNKTFUNK_ALLOW_TOFU
+  bool mdns = true;             ///< PUNKTFUNK_MDNS
   std::uint32_t max_sessions = 4;
   std::uint32_t bitrate_kbps = 20'000;
 };
