@@ -159,7 +159,7 @@ Status Spake2::finish(const Element& peer) {
   if (role_ == Spake2Role::unset) {
     return fail(Errc::invalid_argument, "SPAKE2: not started");
   }
-  if (crypto_core_ristretto255_is_valid_point(peer.data()) != 1) {
+  if (crypto_core_ristretto255_is_valid_point(peer.data()) != 1 || sodium_is_zero(peer.data(), peer.size()) == 1) {
     return fail(Errc::malformed, "the peer's pairing element is not a valid point");
   }
   const bool client = role_ == Spake2Role::client;
