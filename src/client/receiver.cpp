@@ -331,6 +331,8 @@ void Receiver::report(ClientReport& r, bool final) {
   r.host_p99_ms = keep.host_p99_ms;
   r.mode_changes = keep.mode_changes;
   r.bitrate_changes = keep.bitrate_changes;
+  r.access_notices = keep.access_notices;
+  r.host_goodbye = keep.host_goodbye;
   const TimePoint now = steady_clock().now();
   r.seconds = ms(now - started_) / 1000.0;
   const double window_s = std::max(ms(now - window_start_) / 1000.0, 1e-3);

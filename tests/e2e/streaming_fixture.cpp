@@ -43,7 +43,8 @@ bool ClientRun::wait_for_frames(std::chrono::seconds timeout) {
   return child_.wait_for_output(" fps ", timeout);
 }
 
-Host::Host(vdisplay::Backend backend, Nanos linger, bool allow_tofu) {
+Host::Host(vdisplay::Backend backend, Nanos linger, bool allow_tofu,
+           const std::function<void(session::ServerConfig&)>& tweak) {
   vdisplay::SupervisorOptions agent;
   agent.spawn = vdisplay::AgentSpawnOptions{PF_VDISPLAY_BINARY, 10s, "warn"};
   vdisplay::DisplaySettings settings;
@@ -61,6 +62,9 @@ Host::Host(vdisplay::Backend backend, Nanos linger, bool allow_tofu) {
   config.allow_tofu = allow_tofu;
   config.encoder = encode::Backend::software;
   config.source = static_cast<control::DisplaySource>(backend);
+  if (tweak) {
+    tweak(config);
+  }
   auto server = session::NativeServer::start(config, *displays_);
   EXPECT_TRUE(server) << server.error().message;
   server_ = std::move(*server);

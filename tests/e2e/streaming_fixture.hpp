@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -48,7 +49,8 @@ class ClientRun {
 
 class Host {
  public:
-  explicit Host(vdisplay::Backend backend, Nanos linger = std::chrono::seconds(10), bool allow_tofu = true);
+  explicit Host(vdisplay::Backend backend, Nanos linger = std::chrono::seconds(10), bool allow_tofu = true,
+                const std::function<void(session::ServerConfig&)>& tweak = {});
   ~Host();
 
   /// Runs `punktfunk-client connect` to completion with `args` as client

@@ -1,0 +1,352 @@
+// Pairing end to end: the host in this process (its pairing service is the
+// operator's hand), real punktfunk-client processes pairing, knocking and
+// streaming, and a TLS-terminating relay standing in for a man in the
+// middle.
+#include <poll.h>
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <thread>
+
+#include "e2e/streaming_fixture.hpp"
+#include "pf/net/control_stream.hpp"
+#include "pf/net/tcp.hpp"
+#include "pf/pairing/spake2.hpp"
+#include "pf/tls/identity.hpp"
+
+namespace pf::e2e {
+namespace {
+
+using namespace std::chrono_literals;
+using pairing::Access;
+
+// Terminates TLS on both sides with certificates of its own and passes
+// every control message across: what an attacker on the path can do.
+class Relay {
+ public:
+  explicit Relay(net::Address host) : host_(host) {
+    listen_ = net::tcp_listen(net::Address::loopback(0)).value();
+    address_ = net::bound_address(listen_.get()).value();
+    thread_ = std::jthread([this](std::stop_token stop) { run(stop); });
+  }
+  [[nodiscard]] std::string address() const { return address_.to_string(); }
+  [[nodiscard]] int relayed() const { return relayed_.load(); }
+
+ private:
+  void run(const std::stop_token& stop) {
+    const auto as_host = tls::create_identity("relay").value();
+    const auto as_client = tls::create_identity("relay").value();
+    while (!stop.stop_requested()) {
+      pollfd p{listen_.get(), POLLIN, 0};
+      if (::poll(&p, 1, 100) != 1) {
+        continue;
+      }
+      auto accepted = net::tcp_accept(listen_.get());
+      if (!accepted) {
+        continue;
+      }
+      net::ControlStream down(std::move(accepted->fd), tls::Endpoint::server(as_host).value(), accepted->peer);
+      auto fd = net::tcp_connect(host_, 5s);
+      if (!fd || !down.handshake(5s)) {
+        continue;
+      }
+      net::ControlStream up(std::move(*fd), tls::Endpoint::client(as_client, "").value(), host_);
+      if (!up.handshake(5s)) {
+        continue;
+      }
+      pass(down, up, stop);
+    }
+  }
+  void pass(net::ControlStream& a, net::ControlStream& b, const std::stop_token& stop) {
+    while (!stop.stop_requested()) {
+      pollfd fds[2] = {{a.fd(), POLLIN, 0}, {b.fd(), POLLIN, 0}};
+      if (::poll(fds, 2, 100) <= 0) {
+        continue;
+      }
+      for (int i = 0; i < 2; ++i) {
+        if (fds[i].revents == 0) {
+          continue;
+        }
+        auto& from = i == 0 ? a : b;
+        auto& to = i == 0 ? b : a;
+        const auto read = from.read_available();
+        for (auto n = from.next(); n.outcome != control::StreamDecoder::Outcome::need_more; n = from.next()) {
+          if (n.outcome == control::StreamDecoder::Outcome::message) {
+            (void)to.send(n.message.message);
+            ++relayed_;
+          }
+        }
+        if (!read) {
+          return;
+        }
+      }
+    }
+  }
+
+  net::Address host_;
+  UniqueFd listen_;
+  net::Address address_;
+  std::atomic<int> relayed_{0};
+  std::jthread thread_;
+};
+
+class PairingE2e : public ::testing::Test {
+ protected:
+  explicit PairingE2e(const std::function<void(session::ServerConfig&)>& tweak = {})
+      : host_(vdisplay::Backend::synthetic, 0s, /*allow_tofu=*/false, tweak) {}
+
+  std::filesystem::path client_dir(const std::string& who) const { return host_.dir() / ("client-" + who); }
+  std::string address() { return host_.server().address().to_string(); }
+  pairing::PairingService& pairing() { return host_.server().pairing(); }
+
+  test::Run client(const std::vector<std::string>& args, std::chrono::seconds timeout = 60s) {
+    std::vector<std::string> argv = {PF_CLIENT_BINARY};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return test::run(argv, test::clean_environment(), host_.dir(), timeout);
+  }
+  test::Run pair(const std::string& who, const std::string& pin, const std::string& via = {}) {
+    return client({"pair", via.empty() ? address() : via, "--pin", pin, "--name", who, "--config-dir",
+                   client_dir(who).string()});
+  }
+  // Streams briefly; its report (empty when the client failed).
+  nlohmann::json connect(const std::string& who, const std::string& seconds = "1", test::Run* run_out = nullptr,
+                         const std::string& via = {}) {
+    const auto stats = host_.dir() / ("stats-" + who + ".json");
+    std::filesystem::remove(stats);
+    std::vector<std::string> args = {"connect",     via.empty() ? address() : via,
+                                     "--config-dir", client_dir(who).string(),
+                                     "--name",       who,
+                                     "--mode",       "320x240@30",
+                                     "--seconds",    seconds,
+                                     "--stats-json", stats.string()};
+    auto run = client(args);
+    if (run_out != nullptr) {
+      *run_out = run;
+    }
+    std::ifstream in(stats);
+    auto json = nlohmann::json::parse(in, nullptr, false);
+    return json.is_discarded() ? nlohmann::json::object() : json;
+  }
+  std::string arm(Nanos ttl = 60s, Access access = Access::full, const std::string& pin = {}) {
+    auto w = pairing().arm({ttl, {}, access, pin});
+    EXPECT_TRUE(w) << w.error().message;
+    return w ? w->pin : std::string();
+  }
+
+  Host host_;
+};
+
+TEST_F(PairingE2e, TheRightPinPairsAndTheClientThenReconnectsWithoutOne) {
+  test::Run refused;
+  EXPECT_TRUE(connect("phone", "1", &refused).empty() || refused.exit.code != 0);
+  EXPECT_NE(refused.output.find("not a known host"), std::string::npos) << refused.output;
+
+  const auto paired = pair("phone", arm());
+  ASSERT_EQ(paired.exit.code, 0) << paired.output;
+  EXPECT_NE(paired.output.find("paired with"), std::string::npos) << paired.output;
+  const auto trusted = pairing().trusted(tls::load_or_create_identity(client_dir("phone"), "client", "x")
+                                             .value()
+                                             .identity.fingerprint);
+  ASSERT_TRUE(trusted);
+  EXPECT_EQ(trusted->name, "phone");
+
+  for (int i = 0; i < 2; ++i) {  // pinned both ways, no PIN, again and again
+    test::Run run;
+    const auto report = connect("phone", "1", &run);
+    ASSERT_EQ(run.exit.code, 0) << run.output;
+    EXPECT_GT(report.value("frames_decoded", 0.0), 0) << run.output;
+  }
+  EXPECT_GT(pairing().trusted(trusted->fingerprint)->last_seen, 0);
+}
+
+TEST_F(PairingE2e, WrongPinsFailClearlyAndLockThePairingWindow) {
+  arm(60s, Access::full, "4821");
+  for (int i = 0; i < 2; ++i) {
+    const auto wrong = pair("phone", "1234");
+    EXPECT_EQ(wrong.exit.code, 1);
+    EXPECT_NE(wrong.output.find("could not prove it knows the PIN"), std::string::npos) << wrong.output;
+  }
+  EXPECT_EQ(pairing().window().failures, 2U);
+  (void)pair("phone", "9999");
+  const auto locked = pair("phone", "4821");
+  EXPECT_EQ(locked.exit.code, 1);
+  EXPECT_NE(locked.output.find("locked"), std::string::npos) << locked.output;
+  EXPECT_EQ(pairing().counters().lockouts, 1U);
+  EXPECT_EQ(pairing().counters().paired, 0U);
+}
+
+TEST_F(PairingE2e, AnExpiredOrUsedPinFails) {
+  const std::string pin = arm(1s);
+  std::this_thread::sleep_for(1200ms);
+  const auto expired = pair("phone", pin);
+  EXPECT_EQ(expired.exit.code, 1);
+  EXPECT_NE(expired.output.find("not armed"), std::string::npos) << expired.output;
+
+  const std::string fresh = arm();
+  ASSERT_EQ(pair("phone", fresh).exit.code, 0);
+  const auto reused = pair("tv", fresh);
+  EXPECT_EQ(reused.exit.code, 1);
+  EXPECT_NE(reused.output.find("not armed"), std::string::npos) << reused.output;
+}
+
+TEST_F(PairingE2e, AClientPresentingAnotherCertificateIsRefused) {
+  ASSERT_EQ(pair("phone", arm()).exit.code, 0);
+  // Another device that knows the host (its known-hosts pins it) but not the phone's key.
+  std::filesystem::create_directories(client_dir("impostor"));
+  std::filesystem::copy_file(client_dir("phone") / "known-hosts", client_dir("impostor") / "known-hosts");
+  test::Run run;
+  EXPECT_TRUE(connect("impostor", "1", &run).empty());
+  EXPECT_EQ(run.exit.code, 1);
+  EXPECT_NE(run.output.find("does not know your certificate"), std::string::npos) << run.output;
+}
+
+TEST_F(PairingE2e, AManInTheMiddleIsDetectedWhilePairingAndAfterwards) {
+  Relay relay(host_.server().address());
+  const std::string pin = arm();
+  const auto through = pair("phone", pin, relay.address());
+  EXPECT_EQ(through.exit.code, 1);
+  EXPECT_NE(through.output.find("could not prove it knows the PIN"), std::string::npos) << through.output;
+  EXPECT_GT(relay.relayed(), 0);  // the messages did cross; the keys did not agree
+  EXPECT_EQ(pairing().counters().paired, 0U);
+  EXPECT_EQ(pairing().window().failures, 1U);
+
+  // Paired directly, the client then refuses the relay's certificate.
+  ASSERT_EQ(pair("phone", pin).exit.code, 0);
+  std::ifstream known(client_dir("phone") / "known-hosts");
+  std::string entry;
+  std::string fingerprint;
+  known >> entry >> fingerprint;
+  std::ofstream(client_dir("phone") / "known-hosts", std::ios::app) << relay.address() << " " << fingerprint << "\n";
+  test::Run run;
+  EXPECT_TRUE(connect("phone", "1", &run, relay.address()).empty());
+  EXPECT_EQ(run.exit.code, 1) << run.output;
+}
+
+TEST_F(PairingE2e, AReplayedPairingTranscriptIsRefused) {
+  // Pair as a scripted client, recording what it sent.
+  const auto identity = tls::create_identity("recorder").value();
+  const auto exchange = [&](const std::function<control::PairProof(const control::PairChallenge&)>& prove,
+                            const control::PairRequest& request) {
+    net::ControlStream s(net::tcp_connect(host_.server().address(), 5s).value(),
+                         tls::Endpoint::client(identity, host_.server().fingerprint()).value(),
+                         host_.server().address());
+    EXPECT_TRUE(s.handshake(5s));
+    EXPECT_TRUE(s.send(request));
+    auto challenge = s.receive(5s);
+    EXPECT_TRUE(challenge && std::holds_alternative<control::PairChallenge>(*challenge));
+    EXPECT_TRUE(s.send(prove(std::get<control::PairChallenge>(*challenge))));
+    auto result = s.receive(5s);
+    return result ? std::get<control::PairResult>(*result) : control::PairResult{};
+  };
+  arm(60s, Access::full, "4821");
+  auto spake = pairing::Spake2::start(pairing::Spake2Role::client, "4821", identity.fingerprint,
+                                      host_.server().fingerprint())
+                   .value();
+  const control::PairRequest request{spake.element(), "recorder"};
+  control::PairProof recorded;
+  const auto first = exchange(
+      [&](const control::PairChallenge& c) {
+        EXPECT_TRUE(spake.finish(c.element));
+        EXPECT_TRUE(spake.verify(c.confirm));
+        recorded = {spake.confirmation()};
+        return recorded;
+      },
+      request);
+  ASSERT_EQ(first.outcome, control::PairOutcome::paired) << first.detail;
+
+  // Forget it, open a window with the very same PIN, and replay the transcript.
+  ASSERT_TRUE(pairing().store().update([](std::vector<pairing::PairedClient>& c) -> Status {
+    c.clear();
+    return ok();
+  }));
+  arm(60s, Access::full, "4821");
+  const auto replayed = exchange([&](const control::PairChallenge&) { return recorded; }, request);
+  EXPECT_EQ(replayed.outcome, control::PairOutcome::wrong_pin) << replayed.detail;
+  EXPECT_FALSE(pairing().trusted(identity.fingerprint));
+}
+
+TEST_F(PairingE2e, AKnockWaitsForTheOperatorsApprovalOrDenial) {
+  const auto start = [&](const std::string& who) {
+    return std::make_unique<test::Child>(
+        std::vector<std::string>{PF_CLIENT_BINARY, "pair", address(), "--name", who, "--config-dir",
+                                 client_dir(who).string()},
+        test::clean_environment(), host_.dir() / (who + ".log"));
+  };
+  const auto wait_pending = [&](std::size_t n) {
+    for (int i = 0; i < 200 && pairing().pending().size() < n; ++i) {
+      std::this_thread::sleep_for(50ms);
+    }
+    return pairing().pending();
+  };
+  auto tablet = start("tablet");
+  auto pending = wait_pending(1);
+  ASSERT_EQ(pending.size(), 1U);
+  EXPECT_EQ(pending.front().name, "tablet");
+  EXPECT_TRUE(tablet->wait_for_output("waiting for the host's operator", 10s)) << tablet->output();
+  ASSERT_TRUE(pairing().approve(pending.front().id, Access::view_only));
+  const auto approved = tablet->wait_for(30s);
+  ASSERT_TRUE(approved);
+  EXPECT_EQ(approved->code, 0) << tablet->output();
+  test::Run run;
+  const auto report = connect("tablet", "1", &run);
+  EXPECT_EQ(run.exit.code, 0) << run.output;
+  EXPECT_GT(report.value("frames_decoded", 0.0), 0);
+  EXPECT_EQ(pairing().trusted(pending.front().fingerprint)->access, Access::view_only);
+
+  auto stranger = start("stranger");
+  pending = wait_pending(1);
+  ASSERT_EQ(pending.size(), 1U);
+  ASSERT_TRUE(pairing().deny(pending.front().id));
+  const auto denied = stranger->wait_for(30s);
+  ASSERT_TRUE(denied);
+  EXPECT_EQ(denied->code, 1);
+  EXPECT_NE(stranger->output().find("denied"), std::string::npos) << stranger->output();
+  EXPECT_FALSE(pairing().trusted(pending.front().fingerprint));
+}
+
+class PairingGrantE2e : public PairingE2e {
+ protected:
+  PairingGrantE2e()
+      : PairingE2e([](session::ServerConfig& c) { c.expiry_warnings = {std::chrono::seconds(3)}; }) {}
+};
+
+TEST_F(PairingGrantE2e, AnExpiredGrantEndsTheSessionAfterAWarning) {
+  ASSERT_EQ(pair("phone", arm()).exit.code, 0);
+  ASSERT_TRUE(pairing().store().update([](std::vector<pairing::PairedClient>& c) -> Status {
+    c.front().expires_at = pairing::unix_now() + 5;
+    return ok();
+  }));
+  test::Run run;
+  const auto report = connect("phone", "30", &run);
+  EXPECT_EQ(report.value("host_goodbye_reason", 0.0), static_cast<double>(control::GoodbyeReason::access_expired))
+      << run.output;
+  EXPECT_GE(report.value("access_notices", 0.0), 1) << run.output;
+  EXPECT_NE(run.output.find("your access to this host ends in"), std::string::npos) << run.output;
+
+  const auto again = connect("phone", "1", &run);
+  EXPECT_TRUE(again.empty());
+  EXPECT_NE(run.output.find("expired"), std::string::npos) << run.output;
+}
+
+TEST_F(PairingGrantE2e, UnpairingEndsARunningSession) {
+  ASSERT_EQ(pair("phone", arm()).exit.code, 0);
+  std::thread operator_([&] {
+    for (int i = 0; i < 200 && host_.server().sessions().empty(); ++i) {
+      std::this_thread::sleep_for(50ms);
+    }
+    std::this_thread::sleep_for(500ms);
+    ASSERT_TRUE(pairing().store().update([](std::vector<pairing::PairedClient>& c) -> Status {
+      c.clear();
+      return ok();
+    }));
+  });
+  test::Run run;
+  const auto report = connect("phone", "30", &run);
+  operator_.join();
+  EXPECT_EQ(report.value("host_goodbye_reason", 0.0), static_cast<double>(control::GoodbyeReason::revoked))
+      << run.output;
+}
+
+}  // namespace
+}  // namespace pf::e2e
