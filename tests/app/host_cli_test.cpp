@@ -23,27 +23,11 @@ using namespace std::chrono_literals;
 using test::Child;
 using test::run;
 
-// serve listens on the native port; tests running side by side (and
-// anything else on the machine) must not meet on the default 9777.
-std::string free_tcp_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  socklen_t length = sizeof a;
-  const bool bound = fd >= 0 && ::bind(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0 &&
-                     ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &length) == 0;
-  if (fd >= 0) {
-    ::close(fd);
-  }
-  EXPECT_TRUE(bound);
-  return std::to_string(ntohs(a.sin_port));
-}
-
 class HostCli : public ::testing::Test {
  protected:
   void SetUp() override {
     env_ = test::clean_environment();
-    env_["PUNKTFUNK_NATIVE_PORT"] = free_tcp_port();
+    env_["PUNKTFUNK_NATIVE_PORT"] = test::free_tcp_port();
     env_["HOME"] = (tmp_.path() / "home").string();
     env_.erase("XDG_CONFIG_HOME");
     env_.erase("XDG_STATE_HOME");

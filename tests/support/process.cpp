@@ -1,6 +1,10 @@
 #include "support/process.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <fstream>
@@ -96,6 +100,20 @@ Run run(const std::vector<std::string>& argv, const std::map<std::string, std::s
     return Run{Exit{}, child.output()};
   }
   return Run{*exit, child.output()};
+}
+
+std::string free_tcp_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  socklen_t length = sizeof a;
+  const bool bound = fd >= 0 && ::bind(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0 &&
+                     ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &length) == 0;
+  if (fd >= 0) {
+    ::close(fd);
+  }
+  EXPECT_TRUE(bound);
+  return std::to_string(ntohs(a.sin_port));
 }
 
 }  // namespace pf::test

@@ -51,6 +51,10 @@ struct Run {
   std::string output;
 };
 
+/// A TCP port nothing listens on right now (serve must not meet another
+/// test, or anything else on the machine, on the default 9777).
+[[nodiscard]] std::string free_tcp_port();
+
 /// Runs to completion (killed after `timeout`, which fails the calling test).
 [[nodiscard]] Run run(const std::vector<std::string>& argv,
                       const std::map<std::string, std::string>& env,
