@@ -9,6 +9,7 @@ find_package(nlohmann_json REQUIRED)  # nlohmann-json3-dev
 find_package(OpenSSL 3.0 REQUIRED)    # libssl-dev
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(XCB REQUIRED IMPORTED_TARGET xcb xcb-shm xcb-damage)  # libxcb*-dev
+pkg_check_modules(XTEST REQUIRED IMPORTED_TARGET xcb-xtest)             # libxcb-xtest0-dev: input into Xvfb
 pkg_check_modules(WAYLAND REQUIRED IMPORTED_TARGET wayland-client)     # libwayland-dev
 pkg_check_modules(X264 REQUIRED IMPORTED_TARGET x264)                  # libx264-dev
 pkg_check_modules(X265 REQUIRED IMPORTED_TARGET x265)                  # libx265-dev

@@ -11,7 +11,7 @@ packages=(
   clang libclang-rt-14-dev
   # libraries
   libfmt-dev libspdlog-dev libexpected-dev libcli11-dev nlohmann-json3-dev libssl-dev
-  libxcb1-dev libxcb-shm0-dev libxcb-damage0-dev
+  libxcb1-dev libxcb-shm0-dev libxcb-damage0-dev libxcb-xtest0-dev
   libwayland-dev wayland-protocols
   # media: colour conversion, encoders (NVENC: headers only; the driver's
   # libraries are loaded at run time where they exist)

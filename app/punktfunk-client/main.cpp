@@ -15,6 +15,7 @@
 
 #include "pf/client/client.hpp"
 #include "pf/client/pair.hpp"
+#include "pf/core/fs.hpp"
 #include "pf/core/log.hpp"
 #include "pf/discovery/mdns.hpp"
 
@@ -145,6 +146,10 @@ int main(int argc, char** argv) {
   connect->add_option("--change-mode-at", change_mode, "SECONDS:WxH@Hz — ask for a new mode mid-stream");
   connect->add_option("--change-bitrate-at", change_bitrate, "SECONDS:KBPS — ask for a new bitrate mid-stream");
   connect->add_option("--request-keyframe-at", keyframe_at, "SECONDS — ask for a keyframe mid-stream");
+  std::string input_script;
+  connect->add_option("--input-script", input_script,
+                      "Send the input events in FILE (one per line: '<ms> key|button <code> down|up', '<ms> "
+                      "move|position|scroll <x> <y>'), timed from the first picture");
   connect->add_option("--test-drop-pct", o.drop_pct,
                       "Test knob: drop this percentage of received datagrams before reassembly (default 0)");
   connect->add_option("--test-drop-seed", o.drop_seed, "Seed of the test knob's drops");
@@ -234,6 +239,15 @@ int main(int argc, char** argv) {
   }
   if (garbage_at >= 0) {
     o.send_garbage = seconds_of(garbage_at);
+  }
+  if (!input_script.empty()) {
+    const auto text = pf::read_small_file(input_script, 16U << 20);
+    auto script = text ? pf::input::parse_script(*text) : tl::unexpected(text.error());
+    if (!script) {
+      fmt::print(stderr, "punktfunk-client: --input-script {}: {}\n", input_script, script.error().message);
+      return 2;
+    }
+    o.input_script = std::move(*script);
   }
   pf::log::configure(pf::log::Spec{});
   std::signal(SIGINT, on_signal);

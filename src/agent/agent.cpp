@@ -153,6 +153,7 @@ Reply Agent::handle(const agentlink::Message& request, std::vector<UniqueFd>& fd
       return r;
     }
     Reply operator()(const LaunchApp& m) const { return self.launch(m); }
+    Reply operator()(const InjectInput& m) const { return self.inject(m); }
     Reply operator()(const AppExited&) const { return reply_to(request, ReplyStatus::bad_request); }
     Reply operator()(const Reply&) const { return reply_to(request, ReplyStatus::bad_request); }
   };
@@ -205,6 +206,38 @@ Reply Agent::launch(const agentlink::LaunchApp& m) {
   kLog.info("display {}: launched {} (pid {})", m.display_id, m.argv[0], pid);
   apps_.push_back(RunningApp{m.display_id, m.app_token, std::move(*child)});
   return Reply{agentlink::MessageType::launch_app, ReplyStatus::ok, 0, pid, 0, 0, 0};
+}
+
+Reply Agent::inject(const agentlink::InjectInput& m) {
+  const auto reply = [](ReplyStatus status, std::uint32_t injected = 0, std::uint32_t unsupported = 0) {
+    return Reply{agentlink::MessageType::inject_input, status, 0, injected, unsupported, 0, 0};
+  };
+  const auto it = displays_.find(m.display_id);
+  if (it == displays_.end()) {
+    injectors_.erase(m.display_id);
+    return reply(ReplyStatus::no_such_display);
+  }
+  auto& injector = injectors_[m.display_id];
+  const auto server = it->second->x_display();
+  if (!injector.path || injector.x_display != server) {
+    auto opened = it->second->open_input();
+    if (!opened) {
+      const bool unsupported = opened.error().code == Errc::unsupported;
+      if (!unsupported) {
+        kLog.warn("display {}: {}", m.display_id, opened.error().message);
+      }
+      return reply(unsupported ? ReplyStatus::unsupported : ReplyStatus::internal, 0,
+                   static_cast<std::uint32_t>(m.events.size()));
+    }
+    injector = {server, std::move(*opened)};
+  }
+  auto done = injector.path->inject(m.events);
+  if (!done) {
+    kLog.warn("display {}: {}", m.display_id, done.error().message);
+    injector.path.reset();  // reconnect next time
+    return reply(ReplyStatus::internal);
+  }
+  return reply(ReplyStatus::ok, done->injected, done->unsupported);
 }
 
 void Agent::send_app_exit(const RunningApp& app, int wait_status, agentlink::AppEnd how) {
@@ -260,8 +293,10 @@ void Agent::remove_displays(std::optional<std::uint32_t> display_id) {
     it = apps_.erase(it);
   }
   if (display_id) {
+    injectors_.erase(*display_id);  // before its server goes
     displays_.erase(*display_id);
   } else {
+    injectors_.clear();
     displays_.clear();
   }
 }

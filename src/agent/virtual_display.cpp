@@ -79,6 +79,11 @@ std::optional<std::uint32_t> VirtualDisplay::x_display() const {
   return source_->x_display();
 }
 
+Result<std::unique_ptr<InputInjector>> VirtualDisplay::open_input() const {
+  MutexLock lock(mutex_);
+  return source_->open_input();
+}
+
 std::vector<std::string> VirtualDisplay::app_environment() const {
   MutexLock lock(mutex_);
   return source_->app_environment();

@@ -29,6 +29,7 @@
 #include "pf/core/process.hpp"
 #include "pf/core/unique.hpp"
 #include "pf/framering/ring.hpp"
+#include "xtest_injector.hpp"
 
 namespace pf::agent {
 namespace {
@@ -200,6 +201,9 @@ class XvfbSource final : public FrameSource {
     return {fmt::format("DISPLAY=:{}", display_), fmt::format("XAUTHORITY={}", auth_file_.string())};
   }
   std::optional<std::uint32_t> x_display() const override { return display_; }
+  Result<std::unique_ptr<InputInjector>> open_input() const override {
+    return open_xtest_injector(display_, cookie_);
+  }
 
  private:
   // The whole screen into `segment` at `offset`. Damage is subtracted

@@ -68,6 +68,17 @@ struct BodyWriter {
     w.u32le(m.wait_status);
     w.u32le(static_cast<std::uint32_t>(m.how));
   }
+  void operator()(const InjectInput& m) const {
+    w.u32le(m.display_id);
+    if (m.events.size() > input::kMaxEventsPerPacket) {
+      w.bytes(std::vector<std::uint8_t>(kMaxDatagramBytes));  // fails the writer: too many
+      return;
+    }
+    w.u16le(static_cast<std::uint16_t>(m.events.size()));
+    for (const auto& e : m.events) {
+      input::write_event(w, e);
+    }
+  }
   void operator()(const Reply& m) const {
     w.u32le(static_cast<std::uint32_t>(m.status));
     w.u32le(m.detail);
@@ -94,6 +105,7 @@ std::size_t min_body_bytes(MessageType type, bool reply) noexcept {
     case MessageType::update_mode: return 16;
     case MessageType::launch_app: return 14;  // ids, three empty lists/strings
     case MessageType::app_exited: return 20;
+    case MessageType::inject_input: return 6;  // display id, count
     case MessageType::unset: break;
   }
   return 0;
@@ -143,6 +155,19 @@ Message read_body(MessageType type, bool reply, SpanReader& r) {
     }
     case MessageType::app_exited:
       return AppExited{r.u32le(), r.u32le(), r.u32le(), r.u32le(), static_cast<AppEnd>(r.u32le())};
+    case MessageType::inject_input: {
+      InjectInput m;
+      m.display_id = r.u32le();
+      const std::uint16_t count = r.u16le();
+      if (count > input::kMaxEventsPerPacket) {
+        r.skip(r.remaining() + 1);  // fails the reader
+        return m;
+      }
+      for (std::uint16_t i = 0; i < count && r.ok(); ++i) {
+        m.events.push_back(input::read_event(r));
+      }
+      return m;
+    }
     case MessageType::unset: break;
   }
   return Ping{};  // unreachable: decode() rejects unknown types first
@@ -176,6 +201,7 @@ std::string_view to_string(MessageType type) noexcept {
     case MessageType::update_mode: return "UpdateMode";
     case MessageType::launch_app: return "LaunchApp";
     case MessageType::app_exited: return "AppExited";
+    case MessageType::inject_input: return "InjectInput";
   }
   return "unknown";
 }
@@ -192,6 +218,7 @@ MessageType type_of(const Message& message) noexcept {
     MessageType operator()(const UpdateMode&) const { return MessageType::update_mode; }
     MessageType operator()(const LaunchApp&) const { return MessageType::launch_app; }
     MessageType operator()(const AppExited&) const { return MessageType::app_exited; }
+    MessageType operator()(const InjectInput&) const { return MessageType::inject_input; }
     MessageType operator()(const Reply& r) const { return r.to; }
   };
   return std::visit(Visitor{}, message);
@@ -237,7 +264,7 @@ Result<Decoded> decode(Bytes datagram) {
   const bool reply = (raw_type & kReplyBit) != 0;
   const auto type = static_cast<MessageType>(raw_type & ~kReplyBit);
   if (type == MessageType::unset || raw_type == kReplyBit ||
-      static_cast<std::uint16_t>(type) > static_cast<std::uint16_t>(MessageType::app_exited)) {
+      static_cast<std::uint16_t>(type) > static_cast<std::uint16_t>(MessageType::inject_input)) {
     return fail(Errc::unsupported, "unknown control message type 0x{:04x}", raw_type);
   }
   const std::size_t min_body = min_body_bytes(type, reply);

@@ -90,17 +90,29 @@ Result<Connection> connect(const ClientOptions& o, const tls::Identity& identity
 class Feedback {
  public:
   Feedback(transport::Packetizer packetizer) : packetizer_(std::move(packetizer)) {}
+  /// A keep-alive (payload type 0 and the send time).
   void send(const net::UdpSocket& socket, const net::Address& to) {
-    std::array<std::uint8_t, 8> body{};
+    std::array<std::uint8_t, 9> body{input::kKeepAlivePayload};
     const std::uint64_t now = ns_of(steady_clock().now());
-    std::memcpy(body.data(), &now, sizeof(now));
+    std::memcpy(body.data() + 1, &now, sizeof(now));
+    send_payload(socket, to, body, now);
+  }
+  /// Input events (at most input::kMaxEventsPerPacket).
+  void send_input(const net::UdpSocket& socket, const net::Address& to, std::span<const input::Event> events) {
+    std::vector<std::uint8_t> body;
+    if (input::encode_packet(events, body)) {
+      send_payload(socket, to, body, ns_of(steady_clock().now()));
+    }
+  }
+
+ private:
+  void send_payload(const net::UdpSocket& socket, const net::Address& to, Bytes body, std::uint64_t now) {
     auto datagrams = packetizer_.packetize({.frame_index = index_++, .capture_ns = now}, body, 1);
     if (datagrams) {
       (void)sender_.send(socket, *datagrams, to);
     }
   }
 
- private:
   transport::Packetizer packetizer_;
   net::UdpSender sender_{false};
   std::uint32_t index_ = 0;
@@ -181,6 +193,7 @@ Result<ClientReport> run_client(const ClientOptions& o, const std::atomic<bool>&
   std::vector<double> host_p50s;
   std::vector<double> host_p99s;
   bool mode_done = false, bitrate_done = false, keyframe_done = false, garbage_done = false;
+  std::size_t next_input = 0;  // into o.input_script
   std::string ended_by;
 
   while (!stop.load(std::memory_order_relaxed)) {
@@ -228,6 +241,17 @@ Result<ClientReport> run_client(const ClientOptions& o, const std::atomic<bool>&
       (void)raw.send(*socket, one, data_address);
       if (auto other = net::UdpSocket::open(local->with_port(0))) {
         (void)raw.send(*other, one, data_address);
+      }
+    }
+    if (first_frame && next_input < o.input_script.size()) {
+      std::vector<input::Event> batch;
+      while (next_input < o.input_script.size() && now - *first_frame >= o.input_script[next_input].at &&
+             batch.size() < input::kMaxEventsPerPacket) {
+        batch.push_back(o.input_script[next_input++].event);
+      }
+      if (!batch.empty()) {
+        feedback.send_input(*socket, data_address, batch);
+        report.input_events_sent += batch.size();
       }
     }
     const auto requests = receiver.take_requests();
@@ -361,6 +385,7 @@ std::string report_json(const ClientReport& r) {
   put("session_id", static_cast<double>(r.session_id));
   put("host_goodbye_reason", static_cast<unsigned>(r.host_goodbye));
   put("access_notices", r.access_notices);
+  put("input_events_sent", static_cast<double>(r.input_events_sent));
   put("width", r.mode.width);
   put("height", r.mode.height);
   put("seconds", r.seconds);

@@ -265,17 +265,14 @@ std::variant<control::PairPending, control::PairResult> PairingService::knock(st
 
 KnockState PairingService::await(std::uint64_t id, Nanos slice, Access& access) {
   const MutexLock lock(mutex_);
-  const auto find = [&] {
-    return std::find_if(knocks_.begin(), knocks_.end(), [&](const Knocked& k) { return k.request.id == id; });
-  };
-  auto it = find();
+  auto it = find_knock(id);
   if (it == knocks_.end()) {
     return KnockState::expired;
   }
   if (it->state == KnockState::waiting) {
     (void)decided_.wait_for(mutex_, slice);
     expire(steady_clock().now());
-    it = find();  // the list may have changed while unlocked
+    it = find_knock(id);  // the list may have changed while unlocked
     if (it == knocks_.end()) {
       return KnockState::expired;
     }
@@ -286,6 +283,10 @@ KnockState PairingService::await(std::uint64_t id, Nanos slice, Access& access) 
     knocks_.erase(it);
   }
   return state;
+}
+
+std::list<PairingService::Knocked>::iterator PairingService::find_knock(std::uint64_t id) {
+  return std::find_if(knocks_.begin(), knocks_.end(), [&](const Knocked& k) { return k.request.id == id; });
 }
 
 void PairingService::withdraw(std::uint64_t id) {

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "pf/core/log.hpp"
+#include "pf/input/events.hpp"
 #include "pf/net/tcp.hpp"
 #include "pf/transport/packet.hpp"
 
@@ -25,8 +26,15 @@ constexpr Nanos kPollSlice = std::chrono::milliseconds(250);
 
 std::uint64_t ns_of(TimePoint t) { return static_cast<std::uint64_t>(t.time_since_epoch().count()); }
 
-struct NullSink final : transport::FrameSink {
-  void on_frame(const transport::ReceivedFrame&) override {}
+// Feedback frames: keep-alives need nothing beyond authentication; input
+// payloads are kept for the session to handle.
+struct FeedbackSink final : transport::FrameSink {
+  std::vector<std::vector<std::uint8_t>> inputs;
+  void on_frame(const transport::ReceivedFrame& frame) override {
+    if (!frame.data.empty() && frame.data[0] == input::kInputPayload) {
+      inputs.emplace_back(frame.data.begin(), frame.data.end());
+    }
+  }
   void on_lost(std::uint32_t, std::uint32_t) override {}
 };
 
@@ -305,11 +313,11 @@ bool Session::establish(const std::stop_token& stop) {
 
 void Session::receive_feedback(TimePoint now) {
   net::UdpReceiver& receiver = receiver_;
-  NullSink sink;
+  FeedbackSink sink;
   for (int round = 0; round < 8; ++round) {
     auto count = receiver.receive(*socket_);
     if (!count || *count == 0) {
-      return;
+      break;
     }
     for (std::size_t i = 0; i < *count; ++i) {
       const net::Address from = receiver.from(i);
@@ -326,6 +334,9 @@ void Session::receive_feedback(TimePoint now) {
         }
       }
     }
+  }
+  for (const auto& payload : sink.inputs) {
+    handle_input(payload);
   }
 }
 
@@ -428,6 +439,7 @@ Session::End Session::stream(const std::stop_token& stop) {
       info_.fec_pct = video_->fec_pct();
       info_.control_rejected = stream_.decoder().malformed() + stream_.decoder().unknown_types() + unexpected_;
       const auto& c = feedback_->counters();
+      info_.input = input_;
       info_.datagrams_rejected = c.malformed + c.auth_failed + c.replayed + c.too_old + c.wrong_stream +
                                  c.oversize + unexpected_datagrams_;
     }
@@ -473,6 +485,7 @@ void Session::finish(End end) {
   }
   const MutexLock lock(mutex_);
   info_.stages = stages;  // final: readers wait for the ended state
+  info_.input = input_;
   info_.state = SessionState::ended;
   if (info_.end_reason.empty()) {
     info_.end_reason = how;

@@ -47,6 +47,8 @@ class Session {
   [[nodiscard]] End check_access();
   [[nodiscard]] bool handle(const control::Message& message, TimePoint received, End& end);
   void receive_feedback(TimePoint now);
+  /// An input datagram's events: through the access check into the display.
+  void handle_input(Bytes payload);
   void post(control::Message message) PF_EXCLUDES(mutex_);
   void drain_outbox() PF_EXCLUDES(mutex_);
   void finish(End end) PF_EXCLUDES(mutex_);
@@ -77,6 +79,7 @@ class Session {
   pairing::Access access_ = pairing::Access::unset;
   std::int64_t expires_at_ = 0;       ///< Unix seconds; 0 = never
   std::size_t warnings_given_ = 0;    ///< of config_.expiry_warnings
+  InputCounters input_;
 
   mutable Mutex mutex_;
   std::vector<control::Message> outbox_ PF_GUARDED_BY(mutex_);

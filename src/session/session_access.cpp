@@ -1,9 +1,11 @@
 // A session's trust: pairing conversations (PIN and knock) on a connection
-// that does not stream, the admission of one that does, and its grant
-// while it streams (revocation, access changes, expiry).
+// that does not stream, the admission of one that does, its grant while it
+// streams (revocation, access changes, expiry), and the access check every
+// input event passes on its way to the display.
 #include <fmt/format.h>
 
 #include "pf/core/log.hpp"
+#include "pf/input/events.hpp"
 #include "session.hpp"
 
 namespace pf::session {
@@ -13,6 +15,18 @@ const log::Logger kLog{"session"};
 constexpr Nanos kKnockSlice = std::chrono::milliseconds(250);
 
 std::string_view short_fp(std::string_view fp) { return fp.substr(0, 16); }
+
+pairing::InputKind kind_of(input::EventKind kind) {
+  switch (kind) {
+    case input::EventKind::key: return pairing::InputKind::keyboard;
+    case input::EventKind::mouse_move:
+    case input::EventKind::mouse_position:
+    case input::EventKind::mouse_button:
+    case input::EventKind::scroll: return pairing::InputKind::mouse;
+    case input::EventKind::unset: break;
+  }
+  return pairing::InputKind::unset;
+}
 
 std::string in_words(std::int64_t seconds) {
   if (seconds >= 120) {
@@ -121,6 +135,46 @@ bool Session::admit_client() {
   const MutexLock lock(mutex_);
   info_.access = std::string(pairing::to_string(access_));
   return true;
+}
+
+void Session::handle_input(Bytes payload) {
+  auto events = input::decode_packet(payload);
+  if (!events) {
+    if (input_.malformed++ == 0) {
+      kLog.info("session {}: an input datagram did not decode: {} (further ones are only counted)", id_,
+                events.error().message);
+    }
+    return;
+  }
+  input_.received += events->size();
+  std::vector<input::Event> allowed;
+  for (const auto& e : *events) {
+    const auto kind = kind_of(e.kind);
+    if (kind == pairing::InputKind::unset) {
+      ++input_.unsupported;
+    } else if (!pairing::allows(access_, kind)) {
+      if (input_.denied++ == 0) {
+        kLog.info("session {}: dropping input its {} access does not allow (counted from now on)", id_,
+                  pairing::to_string(access_));
+      }
+    } else {
+      allowed.push_back(e);
+    }
+  }
+  if (allowed.empty() || !display_) {
+    return;
+  }
+  const auto count = allowed.size();
+  auto injected = displays_.inject_input(display_->lease, std::move(allowed));
+  if (!injected) {
+    if (input_.failed == 0) {
+      kLog.warn("session {}: input not injected: {}", id_, injected.error().message);
+    }
+    input_.failed += count;
+    return;
+  }
+  input_.injected += injected->injected;
+  input_.unsupported += injected->unsupported;
 }
 
 Session::End Session::check_access() {

@@ -141,6 +141,23 @@ Result<LaunchedApp> DisplayService::launch_app(const Lease& lease, const AppEntr
   return LaunchedApp{request.app_token, pid};
 }
 
+Result<DisplayService::Injected> DisplayService::inject_input(const Lease& lease, std::vector<input::Event> events) {
+  const auto count = static_cast<std::uint32_t>(events.size());
+  agentlink::InjectInput request{lease.display, std::move(events)};
+  MutexLock lock(mutex_);
+  if (!lease_active(lease)) {
+    return fail(Errc::not_found, "display {} is no longer leased to this session", lease.display);
+  }
+  const auto r = agent_->call(request);
+  if (r && r->status == agentlink::ReplyStatus::unsupported) {
+    return Injected{0, count};
+  }
+  if (auto st = expect_ok(r, "injecting input"); !st) {
+    return tl::unexpected(st.error());
+  }
+  return Injected{r->a, r->b};
+}
+
 void DisplayService::on_app_exited(const agentlink::AppExited& event) {
   std::optional<AppExit> exit;
   {

@@ -57,6 +57,15 @@ TEST(Protocol, EveryMessageRoundTrips) {
   EXPECT_EQ(x.how, AppEnd::display_removed);
 }
 
+TEST(AgentlinkProtocol, InjectInputCarriesItsEventsAndRefusesTooMany) {
+  InjectInput in{4, {{input::EventKind::key, 1, 30, 0, 0, 0}, {input::EventKind::mouse_position, 0, 0, 100, -5, 0}}};
+  const auto out = std::get<InjectInput>(round_trip(in, 9).message);
+  EXPECT_EQ(out.display_id, 4U);
+  EXPECT_EQ(out.events, in.events);
+  in.events.resize(input::kMaxEventsPerPacket + 1);
+  EXPECT_FALSE(encode(in, 1, buf).has_value());
+}
+
 TEST(Protocol, LaunchAppListsAreCheckedAgainstTheirLimits) {
   EXPECT_FALSE(decode(*encode(LaunchApp{1, 1, {}, "", {}}, 1, buf))) << "an app needs a program";
   LaunchApp many{1, 1, std::vector<std::string>(kMaxAppArgs + 1, "x"), "", {}};

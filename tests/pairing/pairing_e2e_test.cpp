@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+
+#include <fmt/format.h>
 #include <thread>
 
 #include "e2e/streaming_fixture.hpp"
@@ -93,8 +95,9 @@ class Relay {
 
 class PairingE2e : public ::testing::Test {
  protected:
-  explicit PairingE2e(const std::function<void(session::ServerConfig&)>& tweak = {})
-      : host_(vdisplay::Backend::synthetic, 0s, /*allow_tofu=*/false, tweak) {}
+  explicit PairingE2e(const std::function<void(session::ServerConfig&)>& tweak = {},
+                      vdisplay::Backend backend = vdisplay::Backend::synthetic)
+      : host_(backend, 0s, /*allow_tofu=*/false, tweak) {}
 
   std::filesystem::path client_dir(const std::string& who) const { return host_.dir() / ("client-" + who); }
   std::string address() { return host_.server().address().to_string(); }
@@ -346,6 +349,130 @@ TEST_F(PairingGrantE2e, UnpairingEndsARunningSession) {
   operator_.join();
   EXPECT_EQ(report.value("host_goodbye_reason", 0.0), static_cast<double>(control::GoodbyeReason::revoked))
       << run.output;
+}
+
+// Input under access levels, into a real Xvfb display, where an X client
+// records what arrives.
+class AccessInputE2e : public PairingE2e {
+ protected:
+  AccessInputE2e() : PairingE2e({}, vdisplay::Backend::xvfb) {}
+
+  struct Outcome {
+    std::vector<std::string> recorded;  ///< the recorder's lines after "ready"
+    session::InputCounters counters;
+    double sent = 0;
+  };
+  // Streams with `script`; once the client's display exists, the recorder
+  // is launched into it; everything it saw, and the host's counters.
+  Outcome stream_with_input(const std::string& who, const std::filesystem::path& script) {
+    const auto stats = host_.dir() / ("stats-" + who + ".json");
+    test::Child client({PF_CLIENT_BINARY, "connect", address(), "--config-dir", client_dir(who).string(), "--name",
+                        who, "--mode", "640x480@30", "--seconds", "8", "--input-script", script.string(),
+                        "--stats-json", stats.string()},
+                       test::clean_environment(), host_.dir() / (who + ".log"));
+    vdisplay::DisplayId display = 0;
+    for (int i = 0; i < 200 && display == 0; ++i) {
+      std::this_thread::sleep_for(50ms);
+      for (const auto& s : host_.server().sessions()) {
+        if (s.client_name == who && s.state == session::SessionState::streaming) {
+          display = s.display;
+        }
+      }
+    }
+    EXPECT_NE(display, 0U) << client.output();
+    const auto recording = host_.dir() / ("recorded-" + who + ".txt");
+    for (const auto& slot : host_.displays().snapshot()) {
+      if (slot.display == display) {
+        const vdisplay::AppEntry recorder{"recorder", "recorder", {PF_RECORDER_BINARY, recording.string()}, {}, {}};
+        EXPECT_TRUE(host_.displays().launch_app({slot.display, slot.generation}, recorder));
+      }
+    }
+    const auto exit = client.wait_for(60s);
+    EXPECT_TRUE(exit && exit->code == 0) << client.output();
+    Outcome out;
+    std::ifstream in(recording);
+    std::string line;
+    bool ready = false;
+    while (std::getline(in, line)) {
+      if (ready) {
+        out.recorded.push_back(line);
+      }
+      ready = ready || line == "ready";
+    }
+    EXPECT_TRUE(ready) << "the recorder never started";
+    for (int i = 0; i < 100; ++i) {
+      for (const auto& s : host_.server().sessions()) {
+        if (s.client_name == who && s.state == session::SessionState::ended) {
+          out.counters = s.input;
+          i = 100;
+        }
+      }
+      std::this_thread::sleep_for(50ms);
+    }
+    std::ifstream report(stats);
+    out.sent = nlohmann::json::parse(report, nullptr, false).value("input_events_sent", 0.0);
+    return out;
+  }
+};
+
+TEST_F(AccessInputE2e, FullAccessInputArrivesInOrderAndViewOnlyInputNeverDoes) {
+  // 40 rounds, 150 ms apart: move to a new point, type 'a', click there.
+  std::string script;
+  for (int i = 0; i < 40; ++i) {
+    const int t = 500 + 150 * i;
+    script += fmt::format("{} position {} {}\n{} key 30 down\n{} key 30 up\n{} button 1 down\n{} button 1 up\n", t,
+                          100 + i, 200 + 2 * i, t + 10, t + 20, t + 30, t + 40);
+  }
+  const auto file = host_.dir() / "input.script";
+  std::ofstream(file) << script;
+  ASSERT_EQ(pair("desk", arm(60s, Access::full)).exit.code, 0);
+  ASSERT_EQ(pair("viewer", arm(60s, Access::view_only)).exit.code, 0);
+
+  const auto desk = stream_with_input("desk", file);
+  EXPECT_EQ(desk.sent, 200);
+  EXPECT_EQ(desk.counters.received, 200U);
+  EXPECT_EQ(desk.counters.denied, 0U);
+  EXPECT_GT(desk.counters.injected, 0U);
+  // What the X client saw: whole rounds in order, each click where the pointer was sent.
+  int rounds = 0;
+  std::string expect = "motion";
+  int x = -1;
+  int y = -1;
+  for (const auto& line : desk.recorded) {
+    int a = 0;
+    int b = 0;
+    int c = 0;
+    if (std::sscanf(line.c_str(), "motion %d %d", &a, &b) == 2) {
+      ASSERT_EQ(expect, "motion") << line;
+      const int i = a - 100;
+      EXPECT_TRUE(i >= 0 && i < 40 && b == 200 + 2 * i) << line << ": not a scripted point";
+      x = a;
+      y = b;
+      expect = "key_press 38";  // evdev 30 (A) is X keycode 38
+    } else if (line.rfind("key_", 0) == 0) {
+      ASSERT_EQ(line, expect);
+      expect = line == "key_press 38" ? "key_release 38" : "button_press";
+    } else if (std::sscanf(line.c_str(), "button_press %d %d %d", &a, &b, &c) == 3) {
+      ASSERT_EQ(expect, "button_press") << line;
+      EXPECT_EQ(a, 1);
+      EXPECT_EQ(b, x);
+      EXPECT_EQ(c, y);
+      expect = "button_release";
+    } else if (std::sscanf(line.c_str(), "button_release %d %d %d", &a, &b, &c) == 3) {
+      ASSERT_EQ(expect, "button_release") << line;
+      EXPECT_EQ(b, x);
+      ++rounds;
+      expect = "motion";
+    }
+  }
+  EXPECT_GT(rounds, 0) << "no whole round reached the X client";
+
+  const auto viewer = stream_with_input("viewer", file);
+  EXPECT_EQ(viewer.sent, 200);
+  EXPECT_EQ(viewer.counters.received, 200U);
+  EXPECT_EQ(viewer.counters.denied, 200U);
+  EXPECT_EQ(viewer.counters.injected, 0U);
+  EXPECT_TRUE(viewer.recorded.empty()) << viewer.recorded.front();
 }
 
 }  // namespace

@@ -12,6 +12,9 @@
 // but leaves what it started running (launchers fork and exit), and a
 // display's removal ends its apps' groups first (SIGTERM, 0.5 s, SIGKILL;
 // reported as display_removed for leaders still running). Apps are killed if the agent dies (PR_SET_PDEATHSIG).
+// Input: InjectInput goes to the display's injector (its own connection to
+// the display server, opened on first use and again after a mode change
+// restarted the server); displays that take no input answer unsupported.
 #pragma once
 
 #include <cstdint>
@@ -69,6 +72,7 @@ class Agent {
   };
   void reap_on_watchdog(TimePoint now);
   agentlink::Reply launch(const agentlink::LaunchApp& m);
+  agentlink::Reply inject(const agentlink::InjectInput& m);
   /// Ends the apps of `display_id` (all displays when nullopt), then the displays.
   void remove_displays(std::optional<std::uint32_t> display_id);
   void send_app_exit(const RunningApp& app, int wait_status, agentlink::AppEnd how);
@@ -77,6 +81,11 @@ class Agent {
   AgentOptions options_;
   std::map<std::uint32_t, std::unique_ptr<VirtualDisplay>> displays_;
   std::vector<RunningApp> apps_;  // after displays_: destroyed (group-killed) first
+  struct Injector {
+    std::optional<std::uint32_t> x_display;  // the server it is connected to (a mode change starts a new one)
+    std::unique_ptr<InputInjector> path;
+  };
+  std::map<std::uint32_t, Injector> injectors_;  // by display id, opened on first input
   std::uint32_t next_display_id_ = 1;
   TimePoint last_message_{};
 };

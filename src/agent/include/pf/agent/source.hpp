@@ -6,13 +6,27 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "pf/core/process.hpp"
 #include "pf/core/result.hpp"
+#include "pf/input/events.hpp"
 
 namespace pf::agent {
+
+/// Puts a session's input into its display. Owned by the agent's control
+/// loop; used only there.
+class InputInjector {
+ public:
+  virtual ~InputInjector() = default;
+  struct Outcome {
+    std::uint32_t injected = 0;
+    std::uint32_t unsupported = 0;  ///< kinds this display cannot take (skipped)
+  };
+  [[nodiscard]] virtual Result<Outcome> inject(std::span<const input::Event> events) = 0;
+};
 
 struct Mode {
   std::uint32_t width = 0;
@@ -44,6 +58,11 @@ class FrameSource {
   [[nodiscard]] virtual std::vector<std::string> app_environment() const = 0;
   /// The X display number of X-based sources (":0" is a valid one).
   [[nodiscard]] virtual std::optional<std::uint32_t> x_display() const { return std::nullopt; }
+  /// A new input path into this display (its own connection to the display
+  /// server); unsupported for sources that take no input.
+  [[nodiscard]] virtual Result<std::unique_ptr<InputInjector>> open_input() const {
+    return fail(Errc::unsupported, "this display takes no input");
+  }
   /// Who apps in this display run as; nullopt = as the agent.
   [[nodiscard]] virtual std::optional<Credentials> app_user() const { return std::nullopt; }
 

@@ -41,6 +41,8 @@ class VirtualDisplay {
   /// delivers one of the new size.
   [[nodiscard]] Status set_mode(const Mode& mode) PF_EXCLUDES(mutex_);
   [[nodiscard]] std::optional<std::uint32_t> x_display() const PF_EXCLUDES(mutex_);
+  /// A new input path into the display's current server (see FrameSource).
+  [[nodiscard]] Result<std::unique_ptr<InputInjector>> open_input() const PF_EXCLUDES(mutex_);
   /// What an app launched into this display needs (see FrameSource).
   [[nodiscard]] std::vector<std::string> app_environment() const PF_EXCLUDES(mutex_);
   [[nodiscard]] std::optional<Credentials> app_user() const PF_EXCLUDES(mutex_);

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "pf/core/result.hpp"
+#include "pf/input/events.hpp"
 #include "pf/core/span_io.hpp"
 
 namespace pf::agentlink {
@@ -45,6 +46,7 @@ enum class MessageType : std::uint16_t {
   update_mode = 8,
   launch_app = 9,         ///< reply a = the app's pid (it leads its own process group)
   app_exited = 10,        ///< agent → host, unsolicited
+  inject_input = 11,      ///< reply a = events injected, b = events this display cannot take
 };
 inline constexpr std::size_t kMaxAppArgs = 64;
 inline constexpr std::size_t kMaxAppEnv = 128;
@@ -141,8 +143,14 @@ struct Reply {
   std::uint32_t d = 0;
 };
 
+/// Input for a display's session: u16 count + 16-byte events (pf/input/events.hpp).
+struct InjectInput {
+  std::uint32_t display_id = 0;
+  std::vector<input::Event> events;  ///< at most input::kMaxEventsPerPacket
+};
+
 using Message = std::variant<Hello, AddDisplay, RemoveDisplay, SetRenderGpu, Ping, ClearAll,
-                             SetFrameChannel, UpdateMode, LaunchApp, AppExited, Reply>;
+                             SetFrameChannel, UpdateMode, LaunchApp, AppExited, InjectInput, Reply>;
 
 struct Decoded {
   std::uint32_t request_id = 0;

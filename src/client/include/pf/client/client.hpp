@@ -33,6 +33,7 @@
 #include "pf/control/messages.hpp"
 #include "pf/core/clock.hpp"
 #include "pf/core/result.hpp"
+#include "pf/input/script.hpp"
 
 namespace pf::client {
 
@@ -58,6 +59,8 @@ struct ClientOptions {
   std::optional<std::pair<Nanos, std::uint32_t>> change_bitrate;
   std::optional<Nanos> request_keyframe;
   std::optional<Nanos> send_garbage;  ///< malformed control messages + forged datagrams
+  /// Input to send (pf/input/script.hpp), on the data plane's feedback stream.
+  std::vector<input::ScriptedEvent> input_script;
 };
 
 struct ClientReport {
@@ -92,6 +95,7 @@ struct ClientReport {
   double host_p50_ms = 0, host_p99_ms = 0;  ///< over the session's reports
   std::uint32_t frames_after_keyframe_request = 0;  ///< frames that came before the requested keyframe
   std::uint32_t mode_changes = 0;
+  std::uint64_t input_events_sent = 0;
   std::uint32_t access_notices = 0;  ///< warnings that the host grant ends soon
   control::GoodbyeReason host_goodbye = control::GoodbyeReason::unset;  ///< why the host ended it, if it did
   std::uint32_t bitrate_changes = 0;

@@ -160,6 +160,7 @@ class PairingService {
   void abandoned(std::uint64_t window, std::string_view fingerprint) PF_EXCLUDES(mutex_);
   void fail_attempt(std::string_view why, std::string_view fingerprint) PF_REQUIRES(mutex_);
   void expire(TimePoint now) PF_REQUIRES(mutex_);
+  [[nodiscard]] std::list<Knocked>::iterator find_knock(std::uint64_t id) PF_REQUIRES(mutex_);
   [[nodiscard]] Status add_trusted(PairedClient client) PF_REQUIRES(mutex_);
   void reload() PF_REQUIRES(mutex_);
 

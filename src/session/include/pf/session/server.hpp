@@ -69,6 +69,16 @@ struct ServerConfig {
 
 enum class SessionState : std::uint8_t { unset = 0, handshaking, streaming, ended };
 
+/// What became of a session's input events.
+struct InputCounters {
+  std::uint64_t received = 0;     ///< events in authenticated input datagrams
+  std::uint64_t injected = 0;     ///< put into the display
+  std::uint64_t denied = 0;       ///< dropped: the client's access level does not allow them
+  std::uint64_t unsupported = 0;  ///< dropped: the display cannot take them
+  std::uint64_t malformed = 0;    ///< input datagrams that did not decode
+  std::uint64_t failed = 0;       ///< events lost to an injection error
+};
+
 struct SessionInfo {
   std::uint64_t id = 0;
   SessionState state = SessionState::unset;
@@ -85,6 +95,7 @@ struct SessionInfo {
   std::uint64_t control_rejected = 0;    ///< control messages skipped: unknown, malformed or unexpected
   std::uint64_t datagrams_rejected = 0;  ///< feedback datagrams that failed parsing or authentication
   StageQuantiles stages;  ///< the host's per-stage latency over the session (each second; final once ended)
+  InputCounters input;
   std::string end_reason;
 };
 

@@ -32,6 +32,7 @@
 #include "pf/core/thread_annotations.hpp"
 #include "pf/core/unique.hpp"
 #include "pf/framering/ring.hpp"
+#include "pf/input/events.hpp"
 #include "pf/vdisplay/agent_supervisor.hpp"
 #include "pf/vdisplay/apps.hpp"
 #include "pf/vdisplay/manager.hpp"
@@ -80,6 +81,14 @@ class DisplayService {
       PF_EXCLUDES(mutex_);
   /// Starts `app` in the leased display ("desktop" starts nothing).
   [[nodiscard]] Result<LaunchedApp> launch_app(const Lease& lease, const AppEntry& app) PF_EXCLUDES(mutex_);
+  /// Puts a session's input into its display. unsupported: the display's
+  /// backend takes no input (all events counted there).
+  struct Injected {
+    std::uint32_t injected = 0;
+    std::uint32_t unsupported = 0;
+  };
+  [[nodiscard]] Result<Injected> inject_input(const Lease& lease, std::vector<input::Event> events)
+      PF_EXCLUDES(mutex_);
   /// The current ring of a leased display, or nullptr when the lease is stale.
   [[nodiscard]] std::shared_ptr<HostRing> ring(const Lease& lease) PF_EXCLUDES(mutex_);
   /// Bumps whenever any ring was replaced (recreate, mode change, agent restart).
