@@ -84,6 +84,7 @@ int run_demo(const config::HostConfig& cfg, const DemoOptions& d) {
   s.config_dir = scratch->path() / "host";
   s.state_dir = scratch->path() / "state";
   s.allow_tofu = true;
+  s.mdns = false;  // a loopback demo is nothing to announce on the network
   s.display_backend = d.display_backend;
   s.log_text = d.verbose ? "info" : "warn";  // the display agent's too
   std::filesystem::create_directories(s.config_dir);

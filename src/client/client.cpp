@@ -46,18 +46,11 @@ Result<Connection> connect(const ClientOptions& o, const tls::Identity& identity
                 "once with --allow-tofu to trust the certificate it presents",
                 host_key, host_key);
   }
-  auto fd = net::tcp_connect(host, kSetupTimeout);
-  if (!fd) {
-    return tl::unexpected(fd.error());
+  auto connected = net::ControlStream::connect(host, identity, pin, kSetupTimeout);
+  if (!connected) {
+    return tl::unexpected(connected.error());
   }
-  auto endpoint = tls::Endpoint::client(identity, pin);
-  if (!endpoint) {
-    return tl::unexpected(endpoint.error());
-  }
-  net::ControlStream stream(std::move(*fd), std::move(*endpoint), host);
-  if (auto shaken = stream.handshake(kSetupTimeout); !shaken) {
-    return tl::unexpected(shaken.error());
-  }
+  net::ControlStream& stream = *connected;
   if (pin.empty()) {
     kLog.warn("trusting {} on first use: fingerprint {}", host_key, stream.peer_fingerprint());
     if (auto saved = remember_host(o.config_dir, host_key, stream.peer_fingerprint()); !saved) {
@@ -83,7 +76,7 @@ Result<Connection> connect(const ClientOptions& o, const tls::Identity& identity
   if (welcome == nullptr) {
     return fail(Errc::malformed, "the host answered Hello with {}", control::to_string(control::type_of(*answer)));
   }
-  return Connection{std::move(stream), *welcome};
+  return Connection{std::move(*connected), *welcome};
 }
 
 // Sends one feedback datagram (keep-alive and path probe).

@@ -7,7 +7,6 @@
 #include "pf/core/fs.hpp"
 #include "pf/core/log.hpp"
 #include "pf/net/control_stream.hpp"
-#include "pf/net/tcp.hpp"
 #include "pf/pairing/spake2.hpp"
 #include "pf/tls/identity.hpp"
 
@@ -94,19 +93,12 @@ Result<PairReport> pair_with_host(const PairOptions& o, const std::function<void
   if (!host) {
     return tl::unexpected(host.error());
   }
-  auto fd = net::tcp_connect(*host, kStepTimeout);
-  if (!fd) {
-    return tl::unexpected(fd.error());
-  }
   // Any certificate: with a PIN, SPAKE2 authenticates it; a knock shows it.
-  auto endpoint = tls::Endpoint::client(identity->identity, "");
-  if (!endpoint) {
-    return tl::unexpected(endpoint.error());
+  auto connected = net::ControlStream::connect(*host, identity->identity, "", kStepTimeout);
+  if (!connected) {
+    return tl::unexpected(connected.error());
   }
-  net::ControlStream stream(std::move(*fd), std::move(*endpoint), *host);
-  if (auto shaken = stream.handshake(kStepTimeout); !shaken) {
-    return tl::unexpected(shaken.error());
-  }
+  net::ControlStream& stream = *connected;
   PairReport report;
   report.host = host->to_string();
   report.host_fingerprint = stream.peer_fingerprint();
@@ -114,6 +106,7 @@ Result<PairReport> pair_with_host(const PairOptions& o, const std::function<void
   const std::string name = o.name.substr(0, control::kMaxNameBytes);
 
   Result<control::Message> answer = fail(Errc::unset, "");
+  bool host_proved_pin = false;
   if (!o.pin.empty()) {
     auto spake = pairing::Spake2::start(pairing::Spake2Role::client, o.pin, report.client_fingerprint,
                                         report.host_fingerprint);
@@ -136,6 +129,7 @@ Result<PairReport> pair_with_host(const PairOptions& o, const std::function<void
                       "the host (it presented certificate {})",
                       report.host_fingerprint);
         }
+        host_proved_pin = true;
         if (auto sent = stream.send(control::PairProof{spake->confirmation()}); !sent) {
           return tl::unexpected(sent.error());
         }
@@ -172,6 +166,15 @@ Result<PairReport> pair_with_host(const PairOptions& o, const std::function<void
   report.detail = result->detail;
   if (result->outcome != control::PairOutcome::paired && result->outcome != control::PairOutcome::already_paired) {
     return tl::unexpected(refused(*result));
+  }
+  // With a PIN, only a host that proved it knows it gets pinned: "already
+  // paired" comes before any proof, so it counts only for the host pinned before.
+  if (!o.pin.empty() && !host_proved_pin &&
+      pinned_fingerprint(o.config_dir, report.host) != report.host_fingerprint) {
+    return fail(Errc::refused,
+                "the host says this client is paired already, but it is not the host this client knows ({}); "
+                "unpair this client on the host and pair again",
+                report.host_fingerprint);
   }
   if (auto saved = remember_host(o.config_dir, report.host, report.host_fingerprint); !saved) {
     return tl::unexpected(saved.error());

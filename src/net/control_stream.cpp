@@ -14,6 +14,23 @@ namespace pf::net {
 ControlStream::ControlStream(UniqueFd fd, tls::Endpoint endpoint, Address peer)
     : fd_(std::move(fd)), tls_(std::move(endpoint)), peer_(std::move(peer)) {}
 
+Result<ControlStream> ControlStream::connect(const Address& host, const tls::Identity& identity,
+                                             const std::string& pinned_fingerprint, Nanos timeout) {
+  auto fd = tcp_connect(host, timeout);
+  if (!fd) {
+    return tl::unexpected(fd.error());
+  }
+  auto endpoint = tls::Endpoint::client(identity, pinned_fingerprint);
+  if (!endpoint) {
+    return tl::unexpected(endpoint.error());
+  }
+  ControlStream stream(std::move(*fd), std::move(*endpoint), host);
+  if (auto shaken = stream.handshake(timeout); !shaken) {
+    return tl::unexpected(shaken.error());
+  }
+  return stream;
+}
+
 Status ControlStream::pull() {
   std::array<std::uint8_t, 16 * 1024> buffer{};
   for (;;) {

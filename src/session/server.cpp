@@ -5,6 +5,8 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "pf/core/log.hpp"
 #include "pf/net/tcp.hpp"
 #include "session.hpp"
@@ -137,7 +139,10 @@ void NativeServer::run(const std::stop_token& stop) {
     {
       const MutexLock lock(mutex_);
       ++counters_.accepted;
-      live = sessions_.size();
+      // Knocks wait apart (bounded by the pairing service), so they cannot
+      // crowd paired clients out.
+      live = static_cast<std::size_t>(std::count_if(sessions_.begin(), sessions_.end(),
+                                                    [](const auto& s) { return !s->waiting_for_approval(); }));
     }
     if (live >= config_.max_sessions + kHandshakeSlack) {
       const MutexLock lock(mutex_);

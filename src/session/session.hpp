@@ -28,6 +28,8 @@ class Session {
   Session& operator=(const Session&) = delete;
 
   [[nodiscard]] bool ended() const noexcept { return ended_.load(std::memory_order_acquire); }
+  /// A knock parked until the operator answers (not counted against the connection limit).
+  [[nodiscard]] bool waiting_for_approval() const noexcept { return knocking_.load(std::memory_order_relaxed); }
   [[nodiscard]] SessionInfo info() const PF_EXCLUDES(mutex_);
 
  private:
@@ -86,6 +88,7 @@ class Session {
   std::optional<std::string> fatal_ PF_GUARDED_BY(mutex_);
   SessionInfo info_ PF_GUARDED_BY(mutex_);
   std::atomic<bool> ended_{false};
+  std::atomic<bool> knocking_{false};
   std::jthread thread_;  // last
 };
 

@@ -74,6 +74,7 @@ void Session::wait_for_approval(const control::Knock& knock, const std::stop_tok
     server_.pairing().withdraw(pending.request_id);
     return;
   }
+  knocking_.store(true, std::memory_order_relaxed);
   pairing::KnockState state = pairing::KnockState::waiting;
   pairing::Access access = pairing::Access::unset;
   while (state == pairing::KnockState::waiting) {
@@ -85,10 +86,12 @@ void Session::wait_for_approval(const control::Knock& knock, const std::stop_tok
     const auto heard = stream_.read_available();
     if (stop.stop_requested() || !heard || stream_.next().outcome != control::StreamDecoder::Outcome::need_more) {
       server_.pairing().withdraw(pending.request_id);
+      knocking_.store(false, std::memory_order_relaxed);
       kLog.info("session {}: knock {} withdrawn", id_, pending.request_id);
       return;
     }
   }
+  knocking_.store(false, std::memory_order_relaxed);
   control::PairResult result;
   switch (state) {
     case pairing::KnockState::approved:

@@ -54,7 +54,8 @@ TEST_F(HostCli, VersionPrintsTheVersion) {
 TEST_F(HostCli, HelpWorksOnEveryCommand) {
   for (const auto& args : std::vector<std::vector<std::string>>{
            {"--help"}, {"serve", "--help"}, {"config", "--help"}, {"config", "show", "--help"},
-           {"version", "--help"}}) {
+           {"version", "--help"}, {"identity", "--help"}, {"pair", "arm", "--help"}, {"pending", "--help"},
+           {"clients", "set-access", "--help"}}) {
     const auto r = host(args);
     EXPECT_EQ(r.exit.code, 0) << args[0];
     EXPECT_NE(r.output.find("Usage"), std::string::npos) << r.output;

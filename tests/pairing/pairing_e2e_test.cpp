@@ -49,15 +49,13 @@ class Relay {
         continue;
       }
       net::ControlStream down(std::move(accepted->fd), tls::Endpoint::server(as_host).value(), accepted->peer);
-      auto fd = net::tcp_connect(host_, 5s);
-      if (!fd || !down.handshake(5s)) {
+      if (!down.handshake(5s)) {
         continue;
       }
-      net::ControlStream up(std::move(*fd), tls::Endpoint::client(as_client, "").value(), host_);
-      if (!up.handshake(5s)) {
-        continue;
+      auto up = net::ControlStream::connect(host_, as_client, "", 5s);
+      if (up) {
+        pass(down, *up, stop);
       }
-      pass(down, up, stop);
     }
   }
   void pass(net::ControlStream& a, net::ControlStream& b, const std::stop_token& stop) {
@@ -231,10 +229,7 @@ TEST_F(PairingE2e, AReplayedPairingTranscriptIsRefused) {
   const auto identity = tls::create_identity("recorder").value();
   const auto exchange = [&](const std::function<control::PairProof(const control::PairChallenge&)>& prove,
                             const control::PairRequest& request) {
-    net::ControlStream s(net::tcp_connect(host_.server().address(), 5s).value(),
-                         tls::Endpoint::client(identity, host_.server().fingerprint()).value(),
-                         host_.server().address());
-    EXPECT_TRUE(s.handshake(5s));
+    auto s = net::ControlStream::connect(host_.server().address(), identity, host_.server().fingerprint(), 5s).value();
     EXPECT_TRUE(s.send(request));
     auto challenge = s.receive(5s);
     EXPECT_TRUE(challenge && std::holds_alternative<control::PairChallenge>(*challenge));

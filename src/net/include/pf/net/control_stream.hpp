@@ -8,6 +8,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "pf/control/messages.hpp"
@@ -22,6 +23,12 @@ namespace pf::net {
 class ControlStream {
  public:
   ControlStream(UniqueFd fd, tls::Endpoint endpoint, Address peer);
+
+  /// A client's connection: TCP connect and the TLS handshake (as
+  /// `identity`, accepting only a host with `pinned_fingerprint`; empty
+  /// accepts any), each within `timeout`.
+  [[nodiscard]] static Result<ControlStream> connect(const Address& host, const tls::Identity& identity,
+                                                     const std::string& pinned_fingerprint, Nanos timeout);
 
   /// Runs the TLS handshake. Errors: timeout, closed (the peer hung up),
   /// refused (TLS failed: the message says why, e.g. a pin mismatch).
