@@ -13,6 +13,7 @@
 #include "admin_socket.hpp"
 #include "commands.hpp"
 #include "pf/core/fs.hpp"
+#include "pf/core/text.hpp"
 #include "pf/pairing/admin_protocol.hpp"
 #include "pf/pairing/trust_store.hpp"
 #include "pf/tls/identity.hpp"
@@ -39,30 +40,16 @@ std::string when(std::int64_t unix_s) {
   return text;
 }
 
-// "90s", "30m", "12h", "7d" → seconds; "never" → 0.
-std::optional<std::int64_t> parse_duration(std::string_view text) {
+// "90s", "30m", "12h", "7d" → whole seconds; "never" → 0.
+std::optional<std::int64_t> duration_s(std::string_view text) {
   if (text == "never") {
     return 0;
   }
-  if (text.size() < 2) {
+  const auto d = parse_duration(text);
+  if (!d || *d < std::chrono::seconds(1)) {
     return std::nullopt;
   }
-  std::int64_t unit = 0;
-  switch (text.back()) {
-    case 's': unit = 1; break;
-    case 'm': unit = 60; break;
-    case 'h': unit = 3600; break;
-    case 'd': unit = 86'400; break;
-    default: return std::nullopt;
-  }
-  std::int64_t n = 0;
-  for (const char c : text.substr(0, text.size() - 1)) {
-    if (c < '0' || c > '9' || n > 1'000'000) {
-      return std::nullopt;
-    }
-    n = n * 10 + (c - '0');
-  }
-  return n > 0 ? std::optional<std::int64_t>(n * unit) : std::nullopt;
+  return std::chrono::duration_cast<std::chrono::seconds>(*d).count();
 }
 
 // One admin request; prints the answer as JSON or hands it to `text`.
@@ -125,7 +112,7 @@ int run_identity(const config::HostConfig& cfg, OutputFormat format) {
 int run_pair(const config::HostConfig& cfg, const PairCommand& c, OutputFormat format) {
   pairing::AdminRequest r;
   if (c.action == "arm") {
-    const auto ttl = parse_duration(c.ttl);
+    const auto ttl = duration_s(c.ttl);
     if (!ttl || *ttl == 0) {
       return failure("--ttl expects a duration such as 120s or 5m");
     }
@@ -233,7 +220,7 @@ int run_clients(const config::HostConfig& cfg, const ClientsCommand& c, OutputFo
     }
     client.access = *access;
     if (!c.expires.empty()) {
-      const auto seconds = parse_duration(c.expires);
+      const auto seconds = duration_s(c.expires);
       if (!seconds) {
         return fail(Errc::invalid_argument, "--expires expects a duration from now (90s, 30m, 12h, 7d) or never");
       }

@@ -70,10 +70,6 @@ struct BodyWriter {
   }
   void operator()(const InjectInput& m) const {
     w.u32le(m.display_id);
-    if (m.events.size() > input::kMaxEventsPerPacket) {
-      w.bytes(std::vector<std::uint8_t>(kMaxDatagramBytes));  // fails the writer: too many
-      return;
-    }
     w.u16le(static_cast<std::uint16_t>(m.events.size()));
     for (const auto& e : m.events) {
       input::write_event(w, e);
@@ -229,6 +225,11 @@ Result<Bytes> encode(const Message& message, std::uint32_t request_id, MutableBy
   const MessageType type = type_of(message);
   if (type == MessageType::unset) {
     return fail(Errc::invalid_argument, "a reply must name the request type it answers");
+  }
+  if (const auto* inject = std::get_if<InjectInput>(&message); inject != nullptr &&
+                                                               inject->events.size() > input::kMaxEventsPerPacket) {
+    return fail(Errc::invalid_argument, "InjectInput with {} events; at most {}", inject->events.size(),
+                input::kMaxEventsPerPacket);
   }
   SpanWriter w(out.first(std::min(out.size(), kMaxDatagramBytes)));
   w.u16le(static_cast<std::uint16_t>(static_cast<std::uint16_t>(type) | (reply ? kReplyBit : 0)));

@@ -1,7 +1,6 @@
 #include "pf/vdisplay/policy.hpp"
 
 #include <algorithm>
-#include <charconv>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -29,26 +28,14 @@ Result<KeepAlive> parse_keep_alive(std::string_view text) {
   if (v == "forever") {
     return KeepAlive{KeepAliveKind::forever, Millis{0}};
   }
-  std::int64_t n = 0;
-  const auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-  const std::string_view unit(ptr, static_cast<std::size_t>(v.data() + v.size() - ptr));
-  std::int64_t scale = 0;
-  if (unit == "ms") {
-    scale = 1;
-  } else if (unit == "s") {
-    scale = 1000;
-  } else if (unit == "m") {
-    scale = 60'000;
-  } else if (unit == "h") {
-    scale = 3'600'000;
-  }
-  if (ec != std::errc() || ptr == v.data() || scale == 0 || n <= 0 || n > kMaxKeepAliveMs / scale) {
+  const auto duration = parse_duration(v, Millis{kMaxKeepAliveMs});
+  if (!duration) {
     return fail(Errc::config_invalid,
                 "keep-alive '{}' is not off, forever, or a duration such as 10s, 500ms, 2m, 1h "
                 "(at most a week)",
                 text);
   }
-  return KeepAlive{KeepAliveKind::duration, Millis{n * scale}};
+  return KeepAlive{KeepAliveKind::duration, *duration};
 }
 
 std::string to_string(const KeepAlive& k) {

@@ -17,5 +17,18 @@ TEST(Text, CaseFoldingTouchesAsciiLettersOnly) {
   EXPECT_EQ(ascii_upper("native_port"), "NATIVE_PORT");
 }
 
+TEST(Text, DurationsAreAWholeNumberAndAUnit) {
+  using namespace std::chrono_literals;
+  EXPECT_EQ(parse_duration("500ms"), 500ms);
+  EXPECT_EQ(parse_duration("10S"), 10s);
+  EXPECT_EQ(parse_duration("2m"), 2min);
+  EXPECT_EQ(parse_duration("1h"), 1h);
+  EXPECT_EQ(parse_duration("7d"), std::chrono::hours(24 * 7));
+  for (const char* bad : {"", "10", "s", "-5s", "0s", "1.5s", "10 s", " 10s", "3w", "366d"}) {
+    EXPECT_FALSE(parse_duration(bad)) << bad;
+  }
+  EXPECT_FALSE(parse_duration("2h", std::chrono::hours(1)));
+}
+
 }  // namespace
 }  // namespace pf

@@ -58,28 +58,28 @@ class Relay {
       }
     }
   }
+  // Forwards what `from` holds decoded already (a handshake's last read may
+  // carry the first message too), then what its socket has; false once it is gone.
+  bool forward(net::ControlStream& from, net::ControlStream& to, bool readable) {
+    const auto read = readable ? from.read_available() : Status{};
+    for (auto n = from.next(); n.outcome != control::StreamDecoder::Outcome::need_more; n = from.next()) {
+      if (n.outcome == control::StreamDecoder::Outcome::message) {
+        (void)to.send(n.message.message);
+        ++relayed_;
+      }
+    }
+    return read.has_value();
+  }
   void pass(net::ControlStream& a, net::ControlStream& b, const std::stop_token& stop) {
+    (void)forward(a, b, false);
+    (void)forward(b, a, false);
     while (!stop.stop_requested()) {
       pollfd fds[2] = {{a.fd(), POLLIN, 0}, {b.fd(), POLLIN, 0}};
       if (::poll(fds, 2, 100) <= 0) {
         continue;
       }
-      for (int i = 0; i < 2; ++i) {
-        if (fds[i].revents == 0) {
-          continue;
-        }
-        auto& from = i == 0 ? a : b;
-        auto& to = i == 0 ? b : a;
-        const auto read = from.read_available();
-        for (auto n = from.next(); n.outcome != control::StreamDecoder::Outcome::need_more; n = from.next()) {
-          if (n.outcome == control::StreamDecoder::Outcome::message) {
-            (void)to.send(n.message.message);
-            ++relayed_;
-          }
-        }
-        if (!read) {
-          return;
-        }
+      if ((fds[0].revents != 0 && !forward(a, b, true)) || (fds[1].revents != 0 && !forward(b, a, true))) {
+        return;
       }
     }
   }

@@ -1,6 +1,8 @@
 // Small ASCII text helpers for parsers (locale-independent on purpose).
 #pragma once
 
+#include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -22,5 +24,11 @@ namespace pf {
 /// ASCII letters folded to lower / upper case; other bytes unchanged.
 [[nodiscard]] std::string ascii_lower(std::string_view s);
 [[nodiscard]] std::string ascii_upper(std::string_view s);
+
+/// A positive whole number and a unit, no blanks: "500ms", "10s", "2m",
+/// "1h", "7d" (units case-insensitive). nullopt for anything else, zero,
+/// or more than `max`.
+[[nodiscard]] std::optional<std::chrono::milliseconds> parse_duration(
+    std::string_view text, std::chrono::milliseconds max = std::chrono::hours(24 * 365));
 
 }  // namespace pf
