@@ -20,6 +20,7 @@ find_package(ZLIB REQUIRED)                                            # zlib1g-
 # Pairing (SPAKE2 over ristretto255) and mDNS discovery through the Avahi daemon.
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)              # libsodium-dev
 pkg_check_modules(AVAHI REQUIRED IMPORTED_TARGET avahi-client)            # libavahi-client-dev
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)           # libcpp-httplib-dev: the management API
 # NVENC is loaded at run time; the build needs only its headers.
 find_path(NVENC_INCLUDE_DIR ffnvcodec/nvEncodeAPI.h REQUIRED)         # libffmpeg-nvenc-dev
 # libyuv-dev ships no pkg-config file or CMake package: header and library by name.

@@ -36,7 +36,8 @@ pf::pairing::PairingService& service() {
                                         .max_failures = 3,
                                         .pending_wait = std::chrono::seconds(1),
                                         .max_pending = 4,
-                                        .max_ttl = std::chrono::hours(1)});
+                                        .max_ttl = std::chrono::hours(1),
+                                        .events = {}});
   static const int cleanup = std::atexit([] { std::filesystem::remove_all(service_dir()); });
   (void)cleanup;
   return s;

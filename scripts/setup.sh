@@ -20,12 +20,15 @@ packages=(
   libisal-dev
   # pairing (SPAKE2 over ristretto255) and mDNS discovery (the Avahi daemon
   # and the system D-Bus it talks through; the tests start both privately)
-  libsodium-dev libavahi-client-dev avahi-daemon dbus
+  libsodium-dev libavahi-client-dev avahi-daemon dbus libcpp-httplib-dev
   # the reference client: decoding (libavcodec) and PNG snapshots (zlib)
   libavcodec-dev zlib1g-dev
   # display backends pf-vdisplay starts (sway brings swaybg, the Wayland
   # client the tests draw with), and the X client the tests draw with
   xvfb x11-xserver-utils sway
+  # the management API tests: a real HTTPS client from another network
+  # namespace (curl, iproute2)
+  curl iproute2
   # an X application the end-to-end tests stream
   xterm
   # tests and benchmarks

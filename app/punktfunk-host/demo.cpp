@@ -88,7 +88,9 @@ int run_demo(const config::HostConfig& cfg, const DemoOptions& d) {
   s.display_backend = d.display_backend;
   s.log_text = d.verbose ? "info" : "warn";  // the display agent's too
   std::filesystem::create_directories(s.config_dir);
-  auto host = HostRuntime::start(s, net::Address::loopback(0));
+  config::HostConfig demo_config = cfg;
+  demo_config.settings = s;
+  auto host = HostRuntime::start(demo_config, net::Address::loopback(0));
   if (!host) {
     fmt::print(stderr, "punktfunk-host demo: {}\n", host.error().message);
     return kExitFailure;

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "pf/core/build_info.hpp"
 #include "pf/core/log.hpp"
 #include "pf/core/process.hpp"
 #include "pf/vdisplay/apps.hpp"
@@ -49,7 +50,9 @@ sigset_t block_shutdown_signals() {
   return set;
 }
 
-Result<std::unique_ptr<HostRuntime>> HostRuntime::start(const config::HostSettings& s, const net::Address& listen) {
+Result<std::unique_ptr<HostRuntime>> HostRuntime::start(const config::HostConfig& config, const net::Address& listen,
+                                                        mgmt::LogBuffer* logs) {
+  const config::HostSettings& s = config.settings;
   const auto agent = sibling_executable("pf-vdisplay");
   if (::access(agent.c_str(), X_OK) != 0) {
     return fail(Errc::not_found, "display agent {} is missing or not executable; reinstall punktfunk", agent.string());
@@ -86,6 +89,10 @@ Result<std::unique_ptr<HostRuntime>> HostRuntime::start(const config::HostSettin
   vdisplay::SupervisorOptions agent_options;
   agent_options.spawn = {agent, std::chrono::seconds(10), s.log_text};
   host->displays_.emplace(std::move(agent_options), *display_settings, gpu);
+  const auto publish = [bus = host->events_](std::string type, std::string data) {
+    bus->publish(std::move(type), std::move(data));
+  };
+  host->displays_->set_event_sink(publish);
   if (!host->displays_->wait_agent_running(std::chrono::seconds(10))) {
     kLog.warn("display agent not running yet; the supervisor keeps trying");
   }
@@ -96,6 +103,7 @@ Result<std::unique_ptr<HostRuntime>> HostRuntime::start(const config::HostSettin
   native.max_sessions = s.max_sessions;
   native.default_bitrate_kbps = s.bitrate_kbps;
   native.source = static_cast<control::DisplaySource>(display_settings->backend);
+  native.events = publish;
   auto server = session::NativeServer::start(native, *host->displays_);
   if (!server) {
     return fail(server.error().code, "native protocol: {}", server.error().message);
@@ -110,11 +118,33 @@ Result<std::unique_ptr<HostRuntime>> HostRuntime::start(const config::HostSettin
   } else {
     host->admin_ = std::move(*admin);
   }
+  if (logs != nullptr && s.mgmt_bind != "off") {
+    host->live_ = std::make_unique<mgmt::LiveHost>(mgmt::LiveHostParts{
+        host->server_.get(), &*host->displays_, config, host->backend_, s.mgmt_port, publish});
+    mgmt::ManagementOptions options;
+    options.https.bind = s.mgmt_bind;
+    options.https.port = s.mgmt_port;
+    options.https.config_dir = s.config_dir;
+    options.token_override = s.mgmt_token;
+    options.recordings = s.state_dir / "stats";
+    options.version = std::string(build_info::version);
+    auto* sessions = host->server_.get();
+    auto management = mgmt::Management::start(std::move(options), *host->live_, *logs, host->events_,
+                                               [sessions](std::string_view fingerprint) {
+                                                 const auto c = sessions->pairing().trusted(fingerprint);
+                                                 return c && !pairing::expired(*c, pairing::unix_now());
+                                               });
+    if (!management) {
+      return fail(management.error().code, "management API: {}", management.error().message);
+    }
+    host->mgmt_ = std::move(*management);
+  }
   if (s.mdns) {
     char name[256] = {};
     (void)::gethostname(name, sizeof(name) - 1);
     discovery::Advertisement ad{fmt::format("punktfunk on {}", name), host->server_->address().port(),
-                                discovery::host_txt(host->server_->fingerprint(), !s.allow_tofu, 0)};
+                                discovery::host_txt(host->server_->fingerprint(), !s.allow_tofu,
+                                                    host->mgmt_ ? host->mgmt_->port() : 0)};
     auto advertiser = discovery::Advertiser::start(std::move(ad));
     if (!advertiser) {
       kLog.warn("{}; clients can still connect by address", advertiser.error().message);
@@ -127,6 +157,8 @@ Result<std::unique_ptr<HostRuntime>> HostRuntime::start(const config::HostSettin
 
 HostRuntime::~HostRuntime() {
   mdns_.reset();
+  mgmt_.reset();  // ends event streams and requests before what they read goes
+  live_.reset();
   admin_.reset();
   server_.reset();    // ends every session with Goodbye
   displays_.reset();  // stops the supervisor; the agent removes its displays and exits

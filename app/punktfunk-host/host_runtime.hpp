@@ -11,6 +11,8 @@
 #include "pf/config/host_config.hpp"
 #include "pf/core/result.hpp"
 #include "pf/discovery/mdns.hpp"
+#include "pf/mgmt/live_host.hpp"
+#include "pf/mgmt/management.hpp"
 #include "pf/net/address.hpp"
 #include "pf/session/server.hpp"
 #include "pf/vdisplay/display_service.hpp"
@@ -23,10 +25,12 @@ class HostRuntime {
   /// display backend (PUNKTFUNK_DISPLAY_BACKEND first; xvfb falls back to
   /// synthetic when Xvfb is not installed) and the render GPU, starts the
   /// display service, the native server on `listen`, the admin socket
-  /// (pairing commands) and the mDNS advertisement (PUNKTFUNK_MDNS). Says
-  /// what it chose in the log.
-  [[nodiscard]] static Result<std::unique_ptr<HostRuntime>> start(const config::HostSettings& settings,
-                                                                  const net::Address& listen);
+  /// (pairing commands), the management API when `logs` is given and
+  /// PUNKTFUNK_MGMT_BIND is not off, and the mDNS advertisement
+  /// (PUNKTFUNK_MDNS). Says what it chose in the log.
+  [[nodiscard]] static Result<std::unique_ptr<HostRuntime>> start(const config::HostConfig& config,
+                                                                  const net::Address& listen,
+                                                                  mgmt::LogBuffer* logs = nullptr);
   ~HostRuntime();  // ends every session (Goodbye), then the displays and the agent
   HostRuntime(const HostRuntime&) = delete;
   HostRuntime& operator=(const HostRuntime&) = delete;
@@ -34,12 +38,17 @@ class HostRuntime {
   [[nodiscard]] session::NativeServer& server() { return *server_; }
   [[nodiscard]] vdisplay::DisplayService& displays() { return *displays_; }
   [[nodiscard]] vdisplay::Backend backend() const noexcept { return backend_; }
+  /// Null when the management API is off.
+  [[nodiscard]] const mgmt::Management* management() const noexcept { return mgmt_.get(); }
 
  private:
   HostRuntime() = default;
   vdisplay::Backend backend_ = vdisplay::Backend::synthetic;
   std::optional<vdisplay::DisplayService> displays_;
+  std::shared_ptr<mgmt::EventBus> events_ = mgmt::EventBus::create();
   std::unique_ptr<session::NativeServer> server_;
+  std::unique_ptr<mgmt::LiveHost> live_;
+  std::unique_ptr<mgmt::Management> mgmt_;
   std::unique_ptr<AdminSocket> admin_;  // before the server goes: it answers from the server's pairing
   std::unique_ptr<discovery::Advertiser> mdns_;
 };

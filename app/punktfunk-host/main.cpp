@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "pf/mgmt/api.hpp"
 #include "pf/core/build_info.hpp"
 
 extern char** environ;  // NOLINT(readability-redundant-declaration): POSIX, not in a header
@@ -97,6 +98,7 @@ int main(int argc, char** argv) {
   demo->add_option("--frame", demo_options.frame, "Where the last decoded frame goes (default punktfunk-demo.png)");
   demo->add_flag("--verbose", demo_options.verbose, "Show the host's log (info) while streaming");
   auto* version = app.add_subcommand("version", "Print version and build facts");
+  auto* openapi = app.add_subcommand("openapi", "Print the management API's OpenAPI document (api/openapi.json)");
   auto* config = app.add_subcommand("config", "Inspect the configuration");
   config->require_subcommand(1);
   bool json = false;
@@ -161,6 +163,10 @@ int main(int argc, char** argv) {
   }
   if (example->parsed()) {
     fmt::print("{}", pf::config::render_host_env_example());
+    return kExitOk;
+  }
+  if (openapi->parsed()) {
+    fmt::print("{}\n", pf::mgmt::make_router({}).openapi(pf::build_info::version).dump(2));
     return kExitOk;
   }
   if (!display_backend.empty()) {

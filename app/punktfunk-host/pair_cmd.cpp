@@ -41,17 +41,6 @@ std::string when(std::int64_t unix_s) {
 }
 
 // "90s", "30m", "12h", "7d" → whole seconds; "never" → 0.
-std::optional<std::int64_t> duration_s(std::string_view text) {
-  if (text == "never") {
-    return 0;
-  }
-  const auto d = parse_duration(text);
-  if (!d || *d < std::chrono::seconds(1)) {
-    return std::nullopt;
-  }
-  return std::chrono::duration_cast<std::chrono::seconds>(*d).count();
-}
-
 // One admin request; prints the answer as JSON or hands it to `text`.
 int call(const config::HostConfig& cfg, const pairing::AdminRequest& request, OutputFormat format,
          const std::function<void(const json&)>& text) {
@@ -112,7 +101,7 @@ int run_identity(const config::HostConfig& cfg, OutputFormat format) {
 int run_pair(const config::HostConfig& cfg, const PairCommand& c, OutputFormat format) {
   pairing::AdminRequest r;
   if (c.action == "arm") {
-    const auto ttl = duration_s(c.ttl);
+    const auto ttl = pairing::parse_expiry(c.ttl);
     if (!ttl || *ttl == 0) {
       return failure("--ttl expects a duration such as 120s or 5m");
     }
@@ -202,38 +191,32 @@ int run_clients(const config::HostConfig& cfg, const ClientsCommand& c, OutputFo
   if (auto dir = ensure_private_dir(cfg.settings.config_dir); !dir) {
     return failure(dir.error().message);
   }
-  std::string done;
-  auto changed = store.update([&](std::vector<pairing::PairedClient>& clients) -> Status {
-    auto index = pairing::find_client(clients, c.key);
-    if (!index) {
-      return tl::unexpected(index.error());
+  if (c.action == "unpair") {
+    auto removed = store.remove(c.key);
+    if (!removed) {
+      return failure(removed.error().message);
     }
-    auto& client = clients[*index];
-    if (c.action == "unpair") {
-      done = fmt::format("unpaired '{}' ({})", client.name, client.fingerprint);
-      clients.erase(clients.begin() + static_cast<std::ptrdiff_t>(*index));
-      return ok();
+    fmt::print("unpaired '{}' ({})\n", removed->name, removed->fingerprint);
+    return kExitOk;
+  }
+  const auto access = pairing::parse_access(c.access);
+  if (!access) {
+    return failure("access must be full, controller-only or view-only");
+  }
+  std::optional<std::int64_t> expires_at;
+  if (!c.expires.empty()) {
+    const auto seconds = pairing::parse_expiry(c.expires);
+    if (!seconds) {
+      return failure("--expires expects a duration from now (90s, 30m, 12h, 7d) or never");
     }
-    const auto access = pairing::parse_access(c.access);
-    if (!access) {
-      return fail(Errc::invalid_argument, "access must be full, controller-only or view-only");
-    }
-    client.access = *access;
-    if (!c.expires.empty()) {
-      const auto seconds = duration_s(c.expires);
-      if (!seconds) {
-        return fail(Errc::invalid_argument, "--expires expects a duration from now (90s, 30m, 12h, 7d) or never");
-      }
-      client.expires_at = *seconds == 0 ? 0 : pairing::unix_now() + *seconds;
-    }
-    done = fmt::format("'{}' now has {} access{}", client.name, pairing::to_string(client.access),
-                       client.expires_at == 0 ? std::string(", no expiry") : ", until " + when(client.expires_at));
-    return ok();
-  });
+    expires_at = *seconds == 0 ? 0 : pairing::unix_now() + *seconds;
+  }
+  auto changed = store.change(c.key, *access, expires_at);
   if (!changed) {
     return failure(changed.error().message);
   }
-  fmt::print("{}\n", done);
+  fmt::print("'{}' now has {} access{}\n", changed->name, pairing::to_string(changed->access),
+             changed->expires_at == 0 ? std::string(", no expiry") : ", until " + when(changed->expires_at));
   return kExitOk;
 }
 

@@ -25,6 +25,8 @@ int wait_for(const sigset_t& set) {
 int run_serve(const config::HostConfig& cfg) {
   const sigset_t shutdown_signals = block_shutdown_signals();
   log::configure(cfg.settings.log);
+  mgmt::LogBuffer logs;  // the management API's `logs`, from the first line on
+  logs.attach();
   for (const std::string& warning : cfg.warnings) {
     kLog.warn("{}", warning);
   }
@@ -47,13 +49,16 @@ int run_serve(const config::HostConfig& cfg) {
   kLog.info("mode {}, config dir {}, host.env {}, state dir {}",
             cfg.mode == config::InstallMode::system ? "system" : "user", s.config_dir.string(),
             cfg.host_env_found ? "loaded" : "not present", s.state_dir.string());
-  auto host = HostRuntime::start(s, net::Address::parse("0.0.0.0", s.native_port).value());
+  auto host = HostRuntime::start(cfg, net::Address::parse("0.0.0.0", s.native_port).value(), &logs);
   if (!host) {
     kLog.error("{}", host.error().message);
     return kExitFailure;
   }
   kLog.info("ports: {} TCP (native control, TLS 1.3); UDP data ports are ephemeral, one per session",
             (*host)->server().address().port());
+  if (const auto* m = (*host)->management()) {
+    kLog.info("management API: {}/api/v1 (token in {})", m->url(), (s.config_dir / mgmt::kTokenFile).string());
+  }
   if (!s.allow_tofu) {
     kLog.info("clients must be trusted first (pairing); start with --allow-tofu to accept any client in development");
   }

@@ -1,10 +1,15 @@
 #include "pf/config/host_config.hpp"
 
+#include <arpa/inet.h>
+
 #include <array>
 #include <optional>
 
+#include <nlohmann/json.hpp>
+
 #include "pf/config/env_file.hpp"
 #include "pf/config/values.hpp"
+#include "pf/core/fs.hpp"
 #include "pf/core/text.hpp"
 
 namespace pf::config {
@@ -24,7 +29,7 @@ Status apply_dir(std::string_view value, std::filesystem::path& out) {
   return ok();
 }
 
-const std::array<Key<HostSettings>, 10> kHostKeys = {{
+const std::array<Key<HostSettings>, 13> kHostKeys = {{
     {{kConfigDirKey, "", "an absolute directory path",
       "Directory holding host.env, the host's keys and tokens, and its settings files. Default: "
       "$XDG_CONFIG_HOME/punktfunk, else ~/.config/punktfunk; /etc/punktfunk with --system.",
@@ -121,6 +126,40 @@ const std::array<Key<HostSettings>, 10> kHostKeys = {{
        s.bitrate_kbps = static_cast<std::uint32_t>(*n);
        return ok();
      }},
+    {{"PUNKTFUNK_MGMT_PORT", "47990", kPortAccepted,
+      "TCP port of the management API (HTTPS with the host certificate)."},
+     [](std::string_view v, HostSettings& s) -> Status {
+       auto port = parse_port(v);
+       if (!port) {
+         return tl::unexpected(port.error());
+       }
+       s.mgmt_port = *port;
+       return ok();
+     }},
+    {{"PUNKTFUNK_MGMT_BIND", "0.0.0.0", "an IPv4 or IPv6 address, or off",
+      "Address the management API listens on. The admin lane answers loopback peers only wherever it "
+      "listens; other peers may only read /host and /status with a paired client's certificate. 127.0.0.1 "
+      "keeps it off the network; off disables it."},
+     [](std::string_view v, HostSettings& s) -> Status {
+       in6_addr scratch{};
+       const std::string text(v);
+       if (v != "off" && ::inet_pton(AF_INET, text.c_str(), &scratch) != 1 &&
+           ::inet_pton(AF_INET6, text.c_str(), &scratch) != 1) {
+         return fail(Errc::config_invalid, "not an IP address");
+       }
+       s.mgmt_bind = std::string(v);
+       return ok();
+     }},
+    {{"PUNKTFUNK_MGMT_TOKEN", "", "empty (use the mgmt-token file), or at least 16 characters",
+      "The management API's bearer token, instead of the one in the config dir's mgmt-token file.",
+      Scope::anywhere, true},
+     [](std::string_view v, HostSettings& s) -> Status {
+       if (!v.empty() && v.size() < 16) {
+         return fail(Errc::config_invalid, "too short");
+       }
+       s.mgmt_token = std::string(v);
+       return ok();
+     }},
 }};
 
 std::optional<std::string_view> lookup(const HostConfigInput& input, std::string_view name) {
@@ -208,6 +247,29 @@ void append_wrapped(std::string& out, std::string_view text, std::string_view in
 
 std::span<const Key<HostSettings>> host_keys() { return kHostKeys; }
 
+Result<std::vector<Setting>> parse_console_settings(std::string_view text, std::string_view origin) {
+  const auto j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    return fail(Errc::config_invalid, "{}: not a JSON object", origin);
+  }
+  std::vector<Setting> out;
+  for (const auto& [key, value] : j.items()) {
+    if (!value.is_string()) {
+      return fail(Errc::config_invalid, "{}: {} must be a string", origin, key);
+    }
+    out.push_back(Setting{normalize_key(key), value.get<std::string>(), std::string(origin)});
+  }
+  return out;
+}
+
+std::string render_console_settings(const std::vector<Setting>& settings) {
+  nlohmann::ordered_json j = nlohmann::ordered_json::object();
+  for (const Setting& s : settings) {
+    j[s.key] = s.value;
+  }
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
 std::string normalize_key(std::string_view key) {
   std::string out = ascii_upper(key);
   if (!out.starts_with(kPrefix)) {
@@ -251,6 +313,22 @@ Result<HostConfig> load_host_config(const HostConfigInput& input) {
       }
       layers.push_back(std::move(file));
     }
+    if (input.console_override) {
+      out.console = *input.console_override;
+    } else {
+      const auto file = std::filesystem::path(config_dir) / kConsoleSettingsFile;
+      auto text = read_small_file(file, kMaxConsoleSettingsBytes);
+      if (text) {
+        auto parsed = parse_console_settings(*text, file.string());
+        if (!parsed) {
+          return tl::unexpected(parsed.error());
+        }
+        out.console = std::move(*parsed);
+      } else if (text.error().code != Errc::not_found) {
+        return tl::unexpected(text.error());
+      }
+    }
+    layers.push_back(Layer{Source::console, out.console});
   }
 
   auto loaded = load<HostSettings>(kHostKeys, layers);

@@ -64,6 +64,7 @@ std::string_view to_string(Source source) noexcept {
     case Source::unset: return "unset";
     case Source::builtin: return "default";
     case Source::host_env: return "host.env";
+    case Source::console: return "console";
     case Source::environment: return "environment";
     case Source::command_line: return "command line";
   }
@@ -92,10 +93,10 @@ Resolution resolve(std::span<const KeyInfo* const> keys, std::span<const Layer> 
         continue;
       }
       const auto index = static_cast<std::size_t>(it - keys.begin());
-      if ((*it)->scope == Scope::process && layer->source == Source::host_env) {
+      if ((*it)->scope == Scope::process && (layer->source == Source::host_env || layer->source == Source::console)) {
         out.warnings.push_back(fmt::format(
-            "{} ({}) has no effect in host.env; set it in the environment or on the command line",
-            s.key, s.origin));
+            "{} ({}) has no effect in {}; set it in the environment or on the command line",
+            s.key, s.origin, to_string(layer->source)));
         continue;
       }
       seen[index].push_back(&s);
@@ -116,8 +117,8 @@ Resolution resolve(std::span<const KeyInfo* const> keys, std::span<const Layer> 
 
 std::string describe_invalid(const KeyInfo& key, std::string_view value, std::string_view origin,
                              const Error& why) {
-  return fmt::format("{}='{}' (from {}): {}; accepted: {}", key.name, printable(value), origin,
-                     why.message, key.accepted);
+  return fmt::format("{}='{}' (from {}): {}; accepted: {}", key.name,
+                     key.secret ? std::string(kHiddenValue) : printable(value), origin, why.message, key.accepted);
 }
 
 }  // namespace pf::config

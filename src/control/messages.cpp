@@ -323,6 +323,7 @@ std::string_view to_string(GoodbyeReason reason) noexcept {
     case GoodbyeReason::replaced: return "replaced by a newer session";
     case GoodbyeReason::access_expired: return "access expired";
     case GoodbyeReason::revoked: return "unpaired by the host's operator";
+    case GoodbyeReason::stopped: return "ended by the host's operator";
   }
   return "unknown reason";
 }

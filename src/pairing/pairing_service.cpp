@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "pf/core/log.hpp"
 
@@ -10,6 +11,16 @@ namespace pf::pairing {
 namespace {
 
 const log::Logger kLog{"pairing"};
+
+/// "fingerprint":..,"name":..[,"access":..] for an event (the name is the client's own text).
+std::string client_fields(std::string_view fingerprint, std::string_view name, std::string_view access) {
+  nlohmann::json j{{"fingerprint", fingerprint}, {"name", name}};
+  if (!access.empty()) {
+    j["access"] = access;
+  }
+  const std::string text = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return text.substr(1, text.size() - 2);
+}
 constexpr std::size_t kMaxKnocksPerFingerprint = 1;
 
 std::string short_fp(std::string_view fp) { return std::string(fp.substr(0, 16)); }
@@ -53,6 +64,12 @@ Attempt::~Attempt() {
 
 PairingService::PairingService(PairingConfig config) : config_(std::move(config)), store_(config_.config_dir) {}
 
+void PairingService::emit(std::string type, std::string fields) const {
+  if (config_.events) {
+    config_.events(std::move(type), "{" + fields + "}");
+  }
+}
+
 Result<WindowState> PairingService::arm(ArmOptions o) {
   if (o.ttl <= Nanos::zero() || o.ttl > config_.max_ttl) {
     return fail(Errc::invalid_argument, "the pairing window lasts 1 s to {} s",
@@ -87,6 +104,8 @@ Result<WindowState> PairingService::arm(ArmOptions o) {
   kLog.info("pairing window armed for {} s{} (access {})",
             std::chrono::duration_cast<std::chrono::seconds>(o.ttl).count(),
             only.empty() ? std::string() : " for client " + short_fp(only), to_string(o.access));
+  emit("pairing.armed", fmt::format(R"("expires_in_s":{},"access":"{}")",
+                                    std::chrono::duration_cast<std::chrono::seconds>(o.ttl).count(), to_string(o.access)));
   return window();
 }
 
@@ -94,6 +113,7 @@ void PairingService::disarm() {
   const MutexLock lock(mutex_);
   if (armed_) {
     kLog.info("pairing window closed by the operator");
+    emit("pairing.disarmed", "");
   }
   armed_ = false;
   ++window_;  // an attempt in flight can no longer complete
@@ -146,6 +166,7 @@ void PairingService::fail_attempt(std::string_view why, std::string_view fingerp
     ++window_;
     ++counters_.lockouts;
     kLog.warn("pairing locked after {} failed attempts; arm a new window to pair", failures_);
+    emit("pairing.locked", fmt::format(R"("failures":{})", failures_));
   }
 }
 
@@ -216,6 +237,7 @@ control::PairResult PairingService::finish(Attempt attempt, const control::PairP
   ++window_;
   ++counters_.paired;
   kLog.info("paired client '{}' ({}), access {}", client.name, short_fp(client.fingerprint), to_string(client.access));
+  emit("client.paired", client_fields(client.fingerprint, client.name, to_string(client.access)));
   return result(control::PairOutcome::paired, fmt::format("paired; access {}", to_string(client.access)),
                 client.access);
 }
@@ -256,6 +278,7 @@ std::variant<control::PairPending, control::PairResult> PairingService::knock(st
   kLog.info("client '{}' ({}) from {} asks to be let in: request {} (approve or deny within {} s)", k.request.name,
             short_fp(fingerprint), peer, k.request.id,
             std::chrono::duration_cast<std::chrono::seconds>(config_.pending_wait).count());
+  emit("pairing.knock", fmt::format(R"("id":{},{})", k.request.id, client_fields(k.request.fingerprint, k.request.name, "")));
   const control::PairPending answer{
       k.request.id,
       static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::seconds>(config_.pending_wait).count())};
@@ -331,6 +354,7 @@ Status PairingService::approve(std::uint64_t id, Access access) {
   ++counters_.approved;
   kLog.info("approved client '{}' ({}), access {}", client.name, short_fp(client.fingerprint),
             to_string(client.access));
+  emit("pairing.approved", fmt::format(R"("id":{},{})", id, client_fields(client.fingerprint, client.name, to_string(client.access))));
   decided_.notify_all();
   return ok();
 }
@@ -345,6 +369,7 @@ Status PairingService::deny(std::uint64_t id) {
   it->state = KnockState::denied;
   ++counters_.denied;
   kLog.info("denied client '{}' ({})", it->request.name, short_fp(it->request.fingerprint));
+  emit("pairing.denied", fmt::format(R"("id":{},{})", id, client_fields(it->request.fingerprint, it->request.name, "")));
   decided_.notify_all();
   return ok();
 }

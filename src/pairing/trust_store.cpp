@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "pf/core/fs.hpp"
+#include "pf/core/text.hpp"
 #include "pf/core/unique.hpp"
 
 namespace pf::pairing {
@@ -216,6 +217,58 @@ TrustStore::TrustStore(std::filesystem::path config_dir)
 
 Result<std::vector<PairedClient>> TrustStore::load() const {
   return load_settings_file<std::vector<PairedClient>>(file_, kMaxFileBytes, parse_clients);
+}
+
+Result<PairedClient> TrustStore::change(std::string_view key, std::optional<Access> access,
+                                        std::optional<std::int64_t> expires_at) const {
+  PairedClient out;
+  auto st = update([&](std::vector<PairedClient>& clients) -> Status {
+    auto index = find_client(clients, key);
+    if (!index) {
+      return tl::unexpected(index.error());
+    }
+    auto& client = clients[*index];
+    if (access) {
+      client.access = *access;
+    }
+    if (expires_at) {
+      client.expires_at = *expires_at;
+    }
+    out = client;
+    return ok();
+  });
+  if (!st) {
+    return tl::unexpected(st.error());
+  }
+  return out;
+}
+
+Result<PairedClient> TrustStore::remove(std::string_view key) const {
+  PairedClient out;
+  auto st = update([&](std::vector<PairedClient>& clients) -> Status {
+    auto index = find_client(clients, key);
+    if (!index) {
+      return tl::unexpected(index.error());
+    }
+    out = clients[*index];
+    clients.erase(clients.begin() + static_cast<std::ptrdiff_t>(*index));
+    return ok();
+  });
+  if (!st) {
+    return tl::unexpected(st.error());
+  }
+  return out;
+}
+
+std::optional<std::int64_t> parse_expiry(std::string_view text) {
+  if (text == "never") {
+    return 0;
+  }
+  const auto d = parse_duration(text);
+  if (!d || *d < std::chrono::seconds(1)) {
+    return std::nullopt;
+  }
+  return std::chrono::duration_cast<std::chrono::seconds>(*d).count();
 }
 
 Status TrustStore::update(const std::function<Status(std::vector<PairedClient>&)>& change) const {

@@ -30,7 +30,8 @@ NativeServer::NativeServer(ServerConfig config, vdisplay::DisplayService& displa
                 .max_failures = 3,
                 .pending_wait = config_.pending_wait,
                 .max_pending = 8,
-                .max_ttl = std::chrono::hours(1)}) {}
+                .max_ttl = std::chrono::hours(1),
+                .events = config_.events}) {}
 
 Result<std::unique_ptr<NativeServer>> NativeServer::start(ServerConfig config, vdisplay::DisplayService& displays) {
   auto loaded = tls::load_or_create_identity(config.config_dir, "host", "punktfunk host");
@@ -93,6 +94,19 @@ std::vector<SessionInfo> NativeServer::sessions() const {
     out.push_back(s->info());
   }
   return out;
+}
+
+Status NativeServer::command(std::uint64_t id, const SessionCommand& command) {
+  const MutexLock lock(mutex_);
+  for (const auto& s : sessions_) {
+    if (s->id() == id) {
+      if (s->command(command)) {
+        return {};
+      }
+      return fail(Errc::not_found, "session {} is not streaming", id);
+    }
+  }
+  return fail(Errc::not_found, "no session {}", id);
 }
 
 ServerCounters NativeServer::counters() const {

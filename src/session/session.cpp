@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "pf/core/log.hpp"
 #include "pf/input/events.hpp"
@@ -82,6 +83,44 @@ void Session::post(control::Message message) {
   }
   const std::uint64_t one = 1;
   (void)::write(wake_.get(), &one, sizeof(one));
+}
+
+bool Session::command(const SessionCommand& c) {
+  {
+    const MutexLock lock(mutex_);
+    if (!streaming_) {
+      return false;
+    }
+    pending_.stop = pending_.stop || c.stop;
+    pending_.keyframe = pending_.keyframe || c.keyframe;
+    if (c.bitrate_kbps != 0) {
+      pending_.bitrate_kbps = c.bitrate_kbps;
+    }
+  }
+  const std::uint64_t one = 1;
+  (void)::write(wake_.get(), &one, sizeof(one));
+  return true;
+}
+
+bool Session::run_commands() {
+  SessionCommand c;
+  {
+    const MutexLock lock(mutex_);
+    c = std::exchange(pending_, SessionCommand{});
+  }
+  if (c.bitrate_kbps != 0) {
+    video_->set_bitrate(std::clamp(c.bitrate_kbps, kMinBitrateKbps, kMaxBitrateKbps));
+  }
+  if (c.keyframe) {
+    video_->request_keyframe();
+  }
+  return c.stop;
+}
+
+void Session::emit(std::string type, std::string extra) const {
+  if (config_.events) {
+    config_.events(std::move(type), fmt::format("{{\"session\":{}{}}}", id_, extra));
+  }
 }
 
 void Session::drain_outbox() {
@@ -304,7 +343,15 @@ bool Session::establish(const std::stop_token& stop) {
     info_.state = SessionState::streaming;
     info_.encoder = video_->encoder_name();
     info_.display = display_->lease.display;
+    info_.started_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::system_clock::now().time_since_epoch())
+                                .count();
+    streaming_ = true;
   }
+  emit("session.started",
+       fmt::format(",\"client\":{},\"fingerprint\":\"{}\",\"mode\":\"{}\",\"display\":{},\"encoder\":\"{}\"",
+                   nlohmann::json(hello->name).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                   fingerprint_, vdisplay::to_string(*mode), display_->lease.display, video_->encoder_name()));
   kLog.info("session {}: streaming {} {} at {} kb/s to {} ({}), display {}", id_, video_->encoder_name(),
             vdisplay::to_string(*mode), bitrate, client_.to_string(),
             hello->name.empty() ? std::string("unnamed client") : hello->name, display_->lease.display);
@@ -352,6 +399,10 @@ bool Session::handle(const control::Message& message, TimePoint received, End& e
           video_->invalidate(m.first, m.last);
         } else if constexpr (std::is_same_v<T, control::LossReport>) {
           video_->on_loss_report(m.loss_ppm);
+          const MutexLock lock(mutex_);
+          info_.client_frames_lost += m.frames_lost;
+          info_.client_frames_recovered += m.frames_recovered;
+          info_.client_loss_ppm = m.loss_ppm;
         } else if constexpr (std::is_same_v<T, control::ClockProbe>) {
           (void)stream_.send(control::ClockEcho{m.t1_ns, ns_of(received), ns_of(steady_clock().now())});
         } else if constexpr (std::is_same_v<T, control::Stats>) {
@@ -389,6 +440,10 @@ Session::End Session::stream(const std::stop_token& stop) {
     }
     if ((fds[2].revents & POLLIN) != 0) {
       drain_outbox();
+      if (run_commands()) {
+        kLog.info("session {}: ended by the operator", id_);
+        return End::stopped;
+      }
       const MutexLock lock(mutex_);
       if (fatal_) {
         kLog.warn("session {}: {}", id_, *fatal_);
@@ -430,12 +485,14 @@ Session::End Session::stream(const std::stop_token& stop) {
       if (const End ended = check_access(); ended != End::unset) {
         return ended;
       }
-      (void)stream_.send(stats_.report(video_->fec_pct()));
+      const control::HostStats window = stats_.report(video_->fec_pct());
+      (void)stream_.send(window);
       // Sorting the session's windows stays here, once a second, rather
       // than in info(), which callers may poll while frames flow.
       const auto stages = stats_.session_quantiles();
       const MutexLock lock(mutex_);
       info_.stages = stages;
+      info_.window = window;
       info_.fec_pct = video_->fec_pct();
       info_.control_rejected = stream_.decoder().malformed() + stream_.decoder().unknown_types() + unexpected_;
       const auto& c = feedback_->counters();
@@ -451,13 +508,14 @@ void Session::finish(End end) {
   video_.reset();  // joins the video and send threads
   if (display_) {
     // A client whose grant ended cannot come back to a lingering display.
-    const bool gone = end == End::quit || end == End::access_expired || end == End::revoked;
+    const bool gone = end == End::quit || end == End::access_expired || end == End::revoked || end == End::stopped;
     displays_.close(display_->lease, gone ? vdisplay::ReleaseReason::quit : vdisplay::ReleaseReason::disconnected);
   }
   if (end != End::quit && end != End::disconnected && end != End::unset) {
     const auto reason = end == End::idle             ? control::GoodbyeReason::idle
                         : end == End::access_expired ? control::GoodbyeReason::access_expired
                         : end == End::revoked        ? control::GoodbyeReason::revoked
+                        : end == End::stopped        ? control::GoodbyeReason::stopped
                                                      : control::GoodbyeReason::error;
     (void)stream_.send(control::Goodbye{reason}, std::chrono::milliseconds(200));
   }
@@ -473,6 +531,7 @@ void Session::finish(End end) {
     case End::shutdown: how = "host shutting down"; break;
     case End::access_expired: how = "access expired"; break;
     case End::revoked: how = "unpaired by the operator"; break;
+    case End::stopped: how = "ended by the operator"; break;
     case End::unset: how = "ended"; break;
   }
   const auto c = stats_.counters();
@@ -483,12 +542,21 @@ void Session::finish(End end) {
               "capture→sent p50 {:.2f} ms p99 {:.2f} ms",
               id_, how, c.frames, c.keyframes, c.invalidations, c.idr_fallbacks, p50 / 1000.0, p99 / 1000.0);
   }
-  const MutexLock lock(mutex_);
-  info_.stages = stages;  // final: readers wait for the ended state
-  info_.input = input_;
-  info_.state = SessionState::ended;
-  if (info_.end_reason.empty()) {
-    info_.end_reason = how;
+  bool was_streaming = false;
+  std::string reason;
+  {
+    const MutexLock lock(mutex_);
+    info_.stages = stages;  // final: readers wait for the ended state
+    info_.input = input_;
+    info_.state = SessionState::ended;
+    if (info_.end_reason.empty()) {
+      info_.end_reason = how;
+    }
+    was_streaming = std::exchange(streaming_, false);
+    reason = info_.end_reason;
+  }
+  if (was_streaming) {
+    emit("session.ended", fmt::format(",\"reason\":{},\"frames\":{}", nlohmann::json(reason).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), c.frames));
   }
 }
 

@@ -31,9 +31,12 @@ class Session {
   /// A knock parked until the operator answers (not counted against the connection limit).
   [[nodiscard]] bool waiting_for_approval() const noexcept { return knocking_.load(std::memory_order_relaxed); }
   [[nodiscard]] SessionInfo info() const PF_EXCLUDES(mutex_);
+  [[nodiscard]] std::uint64_t id() const noexcept { return id_; }
+  /// false when the session is not streaming.
+  [[nodiscard]] bool command(const SessionCommand& command) PF_EXCLUDES(mutex_);
 
  private:
-  enum class End : std::uint8_t { unset = 0, quit, disconnected, idle, error, shutdown, access_expired, revoked };
+  enum class End : std::uint8_t { unset = 0, quit, disconnected, idle, error, shutdown, access_expired, revoked, stopped };
   void run(const std::stop_token& stop);
   /// Handshake, Hello, display, Welcome, Start, first datagram; false ends the session.
   [[nodiscard]] bool establish(const std::stop_token& stop);
@@ -54,6 +57,9 @@ class Session {
   void post(control::Message message) PF_EXCLUDES(mutex_);
   void drain_outbox() PF_EXCLUDES(mutex_);
   void finish(End end) PF_EXCLUDES(mutex_);
+  /// The operator's commands queued by command(); true: stop the session.
+  [[nodiscard]] bool run_commands() PF_EXCLUDES(mutex_);
+  void emit(std::string type, std::string extra) const;
   [[nodiscard]] std::optional<vdisplay::Mode> valid_mode(const control::Mode& mode) const;
 
   const std::uint64_t id_;
@@ -86,6 +92,8 @@ class Session {
   mutable Mutex mutex_;
   std::vector<control::Message> outbox_ PF_GUARDED_BY(mutex_);
   std::optional<std::string> fatal_ PF_GUARDED_BY(mutex_);
+  SessionCommand pending_ PF_GUARDED_BY(mutex_);
+  bool streaming_ PF_GUARDED_BY(mutex_) = false;
   SessionInfo info_ PF_GUARDED_BY(mutex_);
   std::atomic<bool> ended_{false};
   std::atomic<bool> knocking_{false};

@@ -74,10 +74,52 @@ Result<OpenedDisplay> DisplayService::open(std::string_view client, const Mode& 
 
 void DisplayService::close(const Lease& lease, ReleaseReason reason) {
   MutexLock lock(mutex_);
-  if (auto st = apply(manager_.release(lease, reason, steady_clock().now())); !st) {
+  const TimePoint now = steady_clock().now();
+  if (auto st = apply(manager_.release(lease, reason, now)); !st) {
     kLog.warn("releasing display {}: {}", lease.display, st.error().message);
   }
+  for (const SlotView& v : manager_.snapshot()) {
+    if (v.display == lease.display && v.refs == 0 && v.state == DisplayState::lingering && v.linger_until) {
+      const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(*v.linger_until - now).count();
+      emit("display.lingering", v.display, fmt::format(",\"expires_in_ms\":{}", std::max<std::int64_t>(ms, 0)));
+    } else if (v.display == lease.display && v.state == DisplayState::pinned) {
+      emit("display.pinned", v.display);
+    }
+  }
   reschedule();  // a new linger deadline
+}
+
+DisplaySettings DisplayService::settings() const {
+  const MutexLock lock(mutex_);
+  return manager_.settings();
+}
+
+void DisplayService::update_settings(DisplaySettings settings, GpuChoice gpu) {
+  MutexLock lock(mutex_);
+  manager_.set_settings(std::move(settings));
+  manager_.set_gpu(std::move(gpu));
+  reschedule();
+}
+
+Result<std::size_t> DisplayService::release_kept() {
+  MutexLock lock(mutex_);
+  const auto actions = manager_.release_kept();
+  if (auto st = apply(actions); !st) {
+    return tl::unexpected(st.error());
+  }
+  reschedule();
+  return actions.size();
+}
+
+void DisplayService::set_event_sink(EventSink sink) {
+  const MutexLock lock(mutex_);
+  events_ = std::move(sink);
+}
+
+void DisplayService::emit(std::string type, DisplayId display, std::string extra) {
+  if (events_) {
+    events_(std::move(type), fmt::format("{{\"display\":{}{}}}", display, extra));
+  }
 }
 
 void DisplayService::reschedule() {
@@ -231,6 +273,8 @@ Status DisplayService::apply(const std::vector<Action>& actions) {
           return st;
         }
         kLog.info("display {} added at {}", a.display, to_string(a.mode));
+        emit("display.added", a.display,
+             fmt::format(",\"mode\":\"{}\",\"backend\":\"{}\"", to_string(a.mode), to_string(a.backend)));
         break;
       }
       case ActionKind::remove_display: {
@@ -240,6 +284,7 @@ Status DisplayService::apply(const std::vector<Action>& actions) {
           return expect_ok(r, "removing a display");
         }
         kLog.info("display {} removed", a.display);
+        emit("display.removed", a.display);
         break;
       }
       case ActionKind::update_mode:
@@ -252,6 +297,7 @@ Status DisplayService::apply(const std::vector<Action>& actions) {
         if (auto st = deliver_ring(a.display, a.mode); !st) {
           return st;
         }
+        emit("display.mode_changed", a.display, fmt::format(",\"mode\":\"{}\"", to_string(a.mode)));
         break;
       case ActionKind::unset:
         break;

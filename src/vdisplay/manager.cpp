@@ -151,6 +151,18 @@ std::vector<Action> DisplayManager::expire(TimePoint now) {
   return actions;
 }
 
+std::vector<Action> DisplayManager::release_kept() {
+  std::vector<Action> actions;
+  std::erase_if(slots_, [&](const Slot& s) {
+    if (s.state == DisplayState::lingering || s.state == DisplayState::pinned) {
+      actions.push_back(remove_action(s.display));
+      return true;
+    }
+    return false;
+  });
+  return actions;
+}
+
 Result<std::vector<Action>> DisplayManager::change_mode(const Lease& lease, const Mode& mode) {
   if (!valid(mode)) {
     return fail(Errc::invalid_argument, "display mode {} is not supported", to_string(mode));

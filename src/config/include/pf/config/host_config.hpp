@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <span>
 #include <string>
 #include <utility>
@@ -36,6 +37,9 @@ struct HostSettings {
   bool mdns = true;             ///< PUNKTFUNK_MDNS
   std::uint32_t max_sessions = 4;
   std::uint32_t bitrate_kbps = 20'000;
+  std::uint16_t mgmt_port = 47990;
+  std::string mgmt_bind = "0.0.0.0";  ///< paired clients read /host and /status from the LAN
+  std::string mgmt_token;             ///< PUNKTFUNK_MGMT_TOKEN: overrides the mgmt-token file; never shown
 };
 
 struct HostConfigInput {
@@ -45,6 +49,9 @@ struct HostConfigInput {
   std::vector<std::pair<std::string, std::string>> environment;
   /// Command-line settings (--set, --config-dir), keys already normalised.
   std::vector<Setting> command_line;
+  /// Instead of reading settings.json: these (the management API's
+  /// validation of a change before it is written).
+  std::optional<std::vector<Setting>> console_override;
 };
 
 struct HostConfig {
@@ -52,9 +59,21 @@ struct HostConfig {
   HostSettings settings;
   std::filesystem::path host_env;  ///< where host.env was looked for
   bool host_env_found = false;
+  std::vector<Setting> console;  ///< settings.json's entries
   std::vector<Effective> effective;  ///< every key, in schema order
   std::vector<std::string> warnings;
 };
+
+/// settings.json in the config dir: the console's settings, a JSON object of
+/// "PUNKTFUNK_KEY": "value" (strings only), between host.env and the
+/// environment in precedence. Written by the management API (0600, atomic).
+inline constexpr std::string_view kConsoleSettingsFile = "settings.json";
+inline constexpr std::size_t kMaxConsoleSettingsBytes = 64 * 1024;
+
+/// Parses settings.json's text: an object of strings, keys normalised.
+/// Unknown or process-only keys are left to load() to warn about.
+[[nodiscard]] Result<std::vector<Setting>> parse_console_settings(std::string_view json, std::string_view origin);
+[[nodiscard]] std::string render_console_settings(const std::vector<Setting>& settings);
 
 /// The host's keys, in the order they are documented.
 [[nodiscard]] std::span<const Key<HostSettings>> host_keys();

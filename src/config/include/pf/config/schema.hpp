@@ -1,6 +1,6 @@
 // Layered configuration: a schema of keys, and layers of settings that are
 // merged with the precedence
-//     command line > environment > host.env > built-in defaults.
+//     command line > environment > console settings > host.env > built-in defaults.
 //
 // Every value in every layer is validated, not just the winning one: a bad
 // line in host.env is an error even while an environment variable overrides
@@ -22,7 +22,14 @@
 namespace pf::config {
 
 /// Where a value came from. Ordered by precedence, lowest first.
-enum class Source : std::uint8_t { unset = 0, builtin = 1, host_env = 2, environment = 3, command_line = 4 };
+enum class Source : std::uint8_t {
+  unset = 0,
+  builtin = 1,
+  host_env = 2,
+  console = 3,  ///< settings.json, written by the management API
+  environment = 4,
+  command_line = 5,
+};
 
 [[nodiscard]] std::string_view to_string(Source source) noexcept;
 
@@ -39,7 +46,10 @@ struct KeyInfo {
   std::string_view accepted;  ///< what values are accepted, for errors and docs
   std::string_view doc;       ///< what the key does
   Scope scope = Scope::anywhere;
+  bool secret = false;  ///< its value is never shown (effective values, errors)
 };
+
+inline constexpr std::string_view kHiddenValue = "(set, hidden)";
 
 struct Setting {
   std::string key;
@@ -121,7 +131,8 @@ template <typename Settings>
       if (auto st = key.apply(s.value, out.settings); !st) {
         errors.push_back(describe_invalid(key.info, s.value, s.origin, st.error()));
       }
-      effective = Effective{key.info.name, s.value, candidate.source, s.origin};
+      effective = Effective{key.info.name, key.info.secret ? std::string(kHiddenValue) : s.value, candidate.source,
+                            s.origin};
     }
     out.effective.push_back(std::move(effective));
   }

@@ -171,6 +171,7 @@ enum class GoodbyeReason : std::uint8_t {
   replaced = 4,
   access_expired = 5,  ///< host → client: the client's grant ran out
   revoked = 6,         ///< host → client: the operator unpaired the client
+  stopped = 7,         ///< host → client: the operator ended the session
 };
 struct Goodbye {
   GoodbyeReason reason = GoodbyeReason::unset;  ///< quit: the host skips the display's linger

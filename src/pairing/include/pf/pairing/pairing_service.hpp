@@ -27,6 +27,7 @@
 
 #include "pf/control/messages.hpp"
 #include "pf/core/clock.hpp"
+#include "pf/core/event_sink.hpp"
 #include "pf/core/thread_annotations.hpp"
 #include "pf/pairing/spake2.hpp"
 #include "pf/pairing/trust_store.hpp"
@@ -40,6 +41,10 @@ struct PairingConfig {
   Nanos pending_wait = std::chrono::seconds(180);
   std::size_t max_pending = 8;
   Nanos max_ttl = std::chrono::hours(1);
+  /// pairing.armed/disarmed/locked, client.paired, pairing.knock,
+  /// pairing.approved/denied (never the PIN); called under the service's
+  /// lock, must not block.
+  EventSink events;
 };
 
 struct ArmOptions {
@@ -160,6 +165,8 @@ class PairingService {
   void abandoned(std::uint64_t window, std::string_view fingerprint) PF_EXCLUDES(mutex_);
   void fail_attempt(std::string_view why, std::string_view fingerprint) PF_REQUIRES(mutex_);
   void expire(TimePoint now) PF_REQUIRES(mutex_);
+  /// `fields`: the members of the event's JSON object, without braces.
+  void emit(std::string type, std::string fields) const;
   [[nodiscard]] std::list<Knocked>::iterator find_knock(std::uint64_t id) PF_REQUIRES(mutex_);
   [[nodiscard]] Status add_trusted(PairedClient client) PF_REQUIRES(mutex_);
   void reload() PF_REQUIRES(mutex_);

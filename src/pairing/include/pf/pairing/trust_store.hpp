@@ -86,6 +86,13 @@ class TrustStore {
   /// succeeds), all under the lock.
   [[nodiscard]] Status update(const std::function<Status(std::vector<PairedClient>&)>& change) const;
 
+  /// Changes the access and/or expiry (Unix seconds; 0 = never) of the
+  /// client `key` names (find_client); returns it as it is now.
+  [[nodiscard]] Result<PairedClient> change(std::string_view key, std::optional<Access> access,
+                                            std::optional<std::int64_t> expires_at) const;
+  /// Unpairs the client `key` names; returns it as it was.
+  [[nodiscard]] Result<PairedClient> remove(std::string_view key) const;
+
   /// Identifies the file's current version (size, mtime, inode): cheap to
   /// poll for changes.
   [[nodiscard]] std::string version() const;
@@ -97,5 +104,9 @@ class TrustStore {
 
 /// Unix seconds now.
 [[nodiscard]] std::int64_t unix_now() noexcept;
+
+/// An expiry as the operator writes it: a duration from now ("90s", "30m",
+/// "12h", "7d") → that many seconds; "never" → 0; anything else → nothing.
+[[nodiscard]] std::optional<std::int64_t> parse_expiry(std::string_view text);
 
 }  // namespace pf::pairing

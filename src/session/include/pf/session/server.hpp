@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "pf/control/messages.hpp"
+#include "pf/core/event_sink.hpp"
 #include "pf/core/thread_annotations.hpp"
 #include "pf/encode/open.hpp"
 #include "pf/fec/coder.hpp"
@@ -65,6 +66,9 @@ struct ServerConfig {
   bool use_gso = true;
   /// What the displays show (told to clients so they can verify synthetic frames).
   control::DisplaySource source = control::DisplaySource::unset;
+  /// session.started (streaming began) and session.ended; called from the
+  /// session's thread, must not block.
+  EventSink events;
 };
 
 enum class SessionState : std::uint8_t { unset = 0, handshaking, streaming, ended };
@@ -96,7 +100,20 @@ struct SessionInfo {
   std::uint64_t datagrams_rejected = 0;  ///< feedback datagrams that failed parsing or authentication
   StageQuantiles stages;  ///< the host's per-stage latency over the session (each second; final once ended)
   InputCounters input;
+  control::HostStats window;  ///< the last second's stages (the latest HostStats sent)
+  // The client's loss reports, summed (frames it lost, and frames FEC rebuilt).
+  std::uint64_t client_frames_lost = 0;
+  std::uint64_t client_frames_recovered = 0;
+  std::uint32_t client_loss_ppm = 0;  ///< packets lost before repair, its latest report
+  std::int64_t started_unix_ms = 0;
   std::string end_reason;
+};
+
+/// What the operator may ask of a running session.
+struct SessionCommand {
+  bool stop = false;  ///< Goodbye `stopped`; the display goes at once
+  bool keyframe = false;
+  std::uint32_t bitrate_kbps = 0;  ///< 0: unchanged
 };
 
 struct ServerCounters {
@@ -122,6 +139,9 @@ class NativeServer {
   [[nodiscard]] const std::string& fingerprint() const noexcept { return identity_.fingerprint; }
   [[nodiscard]] std::vector<SessionInfo> sessions() const PF_EXCLUDES(mutex_);
   [[nodiscard]] ServerCounters counters() const PF_EXCLUDES(mutex_);
+  /// Hands a command to a streaming session's control thread. not_found:
+  /// no such session, or it is not streaming (yet or any more).
+  [[nodiscard]] Status command(std::uint64_t id, const SessionCommand& command) PF_EXCLUDES(mutex_);
   /// Pairing: the PIN window, knocks, the trust store.
   [[nodiscard]] pairing::PairingService& pairing() noexcept { return pairing_; }
 

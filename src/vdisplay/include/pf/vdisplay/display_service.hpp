@@ -29,6 +29,7 @@
 #include <optional>
 #include <thread>
 
+#include "pf/core/event_sink.hpp"
 #include "pf/core/thread_annotations.hpp"
 #include "pf/core/unique.hpp"
 #include "pf/framering/ring.hpp"
@@ -95,6 +96,15 @@ class DisplayService {
   [[nodiscard]] std::uint64_t ring_epoch() const noexcept { return ring_epoch_.load(std::memory_order_acquire); }
 
   [[nodiscard]] std::vector<SlotView> snapshot() const PF_EXCLUDES(mutex_);
+  [[nodiscard]] DisplaySettings settings() const PF_EXCLUDES(mutex_);
+  /// New settings for displays created from now on (a shorter keep-alive
+  /// also applies to displays already lingering at their next deadline).
+  void update_settings(DisplaySettings settings, GpuChoice gpu) PF_EXCLUDES(mutex_);
+  /// Removes every lingering and pinned display now; returns how many.
+  [[nodiscard]] Result<std::size_t> release_kept() PF_EXCLUDES(mutex_);
+  /// display.added / display.removed / display.mode_changed / display.lingering /
+  /// display.pinned, emitted under the service's lock (the sink must not block).
+  void set_event_sink(EventSink sink) PF_EXCLUDES(mutex_);
   [[nodiscard]] const AgentSupervisor& agent() const noexcept { return *agent_; }
   [[nodiscard]] bool wait_agent_running(Nanos timeout) const { return agent_->wait_running(timeout); }
 
@@ -102,6 +112,7 @@ class DisplayService {
   Status apply(const std::vector<Action>& actions) PF_REQUIRES(mutex_);
   Status deliver_ring(DisplayId display, const Mode& mode) PF_REQUIRES(mutex_);
   void reschedule() PF_REQUIRES(mutex_);
+  void emit(std::string type, DisplayId display, std::string extra = {}) PF_REQUIRES(mutex_);
   void on_agent_started(std::uint64_t starts) PF_EXCLUDES(mutex_);
   void on_app_exited(const agentlink::AppExited& event) PF_EXCLUDES(mutex_);
   [[nodiscard]] bool lease_active(const Lease& lease) const PF_REQUIRES(mutex_);
@@ -119,6 +130,7 @@ class DisplayService {
   bool schedule_changed_ PF_GUARDED_BY(mutex_) = false;  // a linger deadline may have moved
   std::map<std::uint32_t, RunningApp> apps_ PF_GUARDED_BY(mutex_);  // by token
   std::uint32_t next_app_token_ PF_GUARDED_BY(mutex_) = 1;
+  EventSink events_ PF_GUARDED_BY(mutex_);
   const AppExitHandler on_app_exit_;
   std::atomic<std::uint64_t> ring_epoch_{0};
   std::condition_variable_any expiry_changed_;

@@ -100,6 +100,10 @@ class DisplayManager {
   [[nodiscard]] std::vector<Action> release(const Lease& lease, ReleaseReason reason, TimePoint now);
   /// Removes lingering displays whose time is up.
   [[nodiscard]] std::vector<Action> expire(TimePoint now);
+  /// Removes every lingering and pinned display now (the operator's
+  /// "release"); active displays stay.
+  [[nodiscard]] std::vector<Action> release_kept();
+  [[nodiscard]] const DisplaySettings& settings() const noexcept { return settings_; }
   /// In-place mode change of a leased display (every viewer follows).
   [[nodiscard]] Result<std::vector<Action>> change_mode(const Lease& lease, const Mode& mode);
   /// After the agent restarted: active displays are added again (same ids
