@@ -310,7 +310,9 @@ Result<json> bind_body(std::string_view text, const std::vector<Field>& fields) 
   if (!j.is_object()) {
     return fail(Errc::malformed, "the body must be a JSON object");
   }
-  for (const auto& [key, value] : j.items()) {
+  for (const auto& item : j.items()) {
+    const std::string& key = item.key();
+    const auto& value = item.value();
     const auto f = std::find_if(fields.begin(), fields.end(), [&](const Field& x) { return x.name == key; });
     if (f == fields.end()) {
       if (fields.empty()) {
@@ -375,7 +377,9 @@ Response Router::dispatch(const Request& request) const {
   call.path = std::move(params);
   call.query = &request.query;
   call.lane = request.lane;
-  for (const auto& [key, value] : request.query) {
+  for (const auto& entry : request.query) {
+    const std::string& key = entry.first;
+    const std::string& value = entry.second;
     const auto f = std::find_if(route->query.begin(), route->query.end(), [&](const Field& x) { return x.name == key; });
     if (f == route->query.end()) {
       return error_response(400, fmt::format("unknown query parameter '{}'", key));
