@@ -343,8 +343,6 @@ Router make_router(const ApiParts& p) {
       w.sample("punktfunk_api_unauthorized_total", static_cast<double>(counters->unauthorized.load()));
       w.family("punktfunk_api_remote_admin_refused_total", "counter", "Bearer tokens presented from non-loopback peers");
       w.sample("punktfunk_api_remote_admin_refused_total", static_cast<double>(counters->refused_remote_admin.load()));
-      w.family("punktfunk_api_connections_refused_total", "counter", "Connections beyond the limit");
-      w.sample("punktfunk_api_connections_refused_total", static_cast<double>(counters->connections_refused.load()));
       w.family("punktfunk_events_published_total", "counter", "Lifecycle events published");
       w.sample("punktfunk_events_published_total", static_cast<double>(bus->published()));
       Response out{200, "text/plain; version=0.0.4; charset=utf-8", w.text(), nullptr};

@@ -86,7 +86,6 @@ struct ApiCounters {
   std::atomic<std::uint64_t> status_5xx{0};
   std::atomic<std::uint64_t> unauthorized{0};      ///< 401 and 403
   std::atomic<std::uint64_t> refused_remote_admin{0};  ///< bearer tokens from non-loopback peers
-  std::atomic<std::uint64_t> connections_refused{0};   ///< beyond the connection limit
 };
 
 struct ApiParts {
