@@ -10,7 +10,8 @@
 #include <atomic>
 #include <fstream>
 #include <mutex>
-#include <regex>
+#include <set>
+#include <sstream>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -212,27 +213,68 @@ TEST_F(MgmtE2e, BadInputGetsNamedErrorsAndTheHostCarriesOn) {
   EXPECT_NE(metrics.find("punktfunk_api_requests_total{class=\"4xx\"}"), std::string::npos);
 }
 
+bool metric_name(std::string_view s) {
+  if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0]))) {
+    return false;
+  }
+  return std::all_of(s.begin(), s.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == ':'; });
+}
+
 /// A minimal reader of the Prometheus text format (0.0.4): every line is a
-/// HELP, a TYPE (before the family's samples) or a sample with a number.
+/// HELP, a TYPE (before the family's samples) or `name{labels} number`.
 void expect_prometheus_text(const std::string& text) {
-  static const std::regex kHelp(R"(# HELP ([a-zA-Z_:][a-zA-Z0-9_:]*) .*)");
-  static const std::regex kType(R"(# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram|summary|untyped))");
-  static const std::regex kSample(
-      R"(([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*")(,[a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*")*\})? (-?[0-9.eE+-]+|NaN|\+Inf|-Inf))");
+  static const std::set<std::string> kTypes{"counter", "gauge", "histogram", "summary", "untyped"};
   std::set<std::string> typed;
   std::size_t samples = 0;
   std::istringstream in(text);
   for (std::string line; std::getline(in, line);) {
-    std::smatch m;
-    if (std::regex_match(line, m, kHelp)) {
+    SCOPED_TRACE(line);
+    if (line.starts_with("# HELP ")) {
+      const std::string rest = line.substr(7);
+      EXPECT_TRUE(metric_name(rest.substr(0, rest.find(' '))));
       continue;
     }
-    if (std::regex_match(line, m, kType)) {
-      EXPECT_TRUE(typed.insert(m[1]).second) << "TYPE twice: " << line;
+    if (line.starts_with("# TYPE ")) {
+      std::istringstream words(line.substr(7));
+      std::string name;
+      std::string type;
+      words >> name >> type;
+      EXPECT_TRUE(metric_name(name));
+      EXPECT_TRUE(kTypes.count(type));
+      EXPECT_TRUE(typed.insert(name).second) << "TYPE twice";
       continue;
     }
-    ASSERT_TRUE(std::regex_match(line, m, kSample)) << "not a sample: " << line;
-    EXPECT_TRUE(typed.count(m[1])) << "sample before its TYPE: " << line;
+    const auto end_of_name = line.find_first_of("{ ");
+    ASSERT_NE(end_of_name, std::string::npos);
+    const std::string name = line.substr(0, end_of_name);
+    EXPECT_TRUE(metric_name(name));
+    EXPECT_TRUE(typed.count(name)) << "sample before its TYPE";
+    std::size_t at = end_of_name;
+    if (line[at] == '{') {  // name="value" pairs, values escaped
+      ++at;
+      while (at < line.size() && line[at] != '}') {
+        const auto eq = line.find('=', at);
+        ASSERT_NE(eq, std::string::npos);
+        EXPECT_TRUE(metric_name(line.substr(at, eq - at)));
+        ASSERT_EQ(line.at(eq + 1), '"');
+        at = eq + 2;
+        while (at < line.size() && line[at] != '"') {
+          at += line[at] == '\\' ? 2U : 1U;
+        }
+        ASSERT_LT(at, line.size());
+        ++at;
+        if (line.at(at) == ',') {
+          ++at;
+        }
+      }
+      ASSERT_EQ(line.at(at), '}');
+      ++at;
+    }
+    ASSERT_EQ(line.at(at), ' ');
+    const std::string value = line.substr(at + 1);
+    char* end = nullptr;
+    (void)std::strtod(value.c_str(), &end);
+    EXPECT_TRUE(!value.empty() && end != nullptr && *end == '\0') << "not a number: " << value;
     ++samples;
   }
   EXPECT_GT(samples, 10U);
