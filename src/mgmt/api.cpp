@@ -16,7 +16,9 @@ using nlohmann::json;
 
 const std::vector<std::string> kAccess{"full", "controller-only", "view-only"};
 
-Response ok(const json& body) { return json_response(200, body); }
+Response ok(const json& body) {
+  return json_response(200, body);
+}
 
 Response done(const Status& st) {
   return st ? ok(json{{"ok", true}}) : error_response(st.error());
@@ -37,7 +39,10 @@ Result<std::uint64_t> id_of(const Call& call, std::string_view what) {
 }
 
 json recording_json(const RecordingInfo& r) {
-  return {{"id", r.id}, {"started_unix_ms", r.started_unix_ms}, {"samples", r.samples}, {"bytes", r.bytes},
+  return {{"id", r.id},
+          {"started_unix_ms", r.started_unix_ms},
+          {"samples", r.samples},
+          {"bytes", r.bytes},
           {"running", r.running}};
 }
 
@@ -57,21 +62,48 @@ std::string escape_label(std::string_view v) {
 }
 
 json display_settings_schema() {
-  return {{"type", "object"},
-          {"additionalProperties", false},
-          {"description", "display-settings.json: members left out keep their defaults"},
-          {"properties",
-           {{"keep_alive", {{"description", "how long a display outlives its last session: seconds, or \"forever\""}}},
-            {"backend", {{"type", "string"}, {"enum", {"synthetic", "xvfb", "wlroots"}}}},
-            {"mode_conflict", {{"type", "string"}, {"enum", {"separate", "steal", "join", "reject"}}}},
-            {"max_displays", {{"type", "integer"}, {"minimum", 1}, {"maximum", 64}}},
-            {"render_gpu", {{"type", "string"}}}}}};
+  return {
+      {"type", "object"},
+      {"additionalProperties", false},
+      {"description", "display-settings.json: members left out keep their defaults"},
+      {"properties",
+       {{"keep_alive",
+         {{"description",
+           "how long a display outlives its last session: seconds, or \"forever\""}}},
+        {"backend", {{"type", "string"}, {"enum", {"synthetic", "xvfb", "wlroots"}}}},
+        {"mode_conflict", {{"type", "string"}, {"enum", {"separate", "steal", "join", "reject"}}}},
+        {"max_displays", {{"type", "integer"}, {"minimum", 1}, {"maximum", 64}}},
+        {"render_gpu", {{"type", "string"}}}}}};
 }
 
 json settings_patch_schema() {
-  return {{"type", "object"},
-          {"description", "PUNKTFUNK_* keys (or their short names) → a value, or null to remove the console's value"},
-          {"additionalProperties", {{"type", {"string", "null"}}}}};
+  return {
+      {"type", "object"},
+      {"description",
+       "PUNKTFUNK_* keys (or their short names) → a value, or null to remove the console's value"},
+      {"additionalProperties", {{"type", {"string", "null"}}}}};
+}
+
+/// GET /logs: the query parameters (already checked by the route) → lines.
+json log_lines(const LogBuffer& logs, const Call& c) {
+  LogQuery q;
+  q.since =
+      static_cast<std::uint64_t>(*config::parse_integer(c.query_or("since", "0"), 0, INT64_MAX));
+  q.limit = static_cast<std::size_t>(*config::parse_integer(c.query_or("limit", "500"), 1, 5000));
+  if (auto spec = log::parse_spec(c.query_or("level", "trace"))) {
+    q.min_level = spec->default_level;
+  }
+  q.module = c.query_or("module", "");
+  q.contains = c.query_or("contains", "");
+  json lines = json::array();
+  for (const LogLine& l : logs.query(q)) {
+    lines.push_back({{"seq", l.seq},
+                     {"unix_ms", l.unix_ms},
+                     {"level", log::to_string(l.level)},
+                     {"module", l.module},
+                     {"message", l.message}});
+  }
+  return lines;
 }
 
 }  // namespace
@@ -101,8 +133,9 @@ void PromWriter::sample(std::string_view name, double value, Labels labels) {
 Router make_router(const ApiParts& p) {
   Router r;
   HostControl* h = p.host;
-  const auto add = [&](Method m, std::string pattern, Need need, std::string tag, std::string summary,
-                       Handler handler, std::vector<Field> body = {}) {
+  const auto add = [&](Method m, std::string pattern, Need need, std::string tag,
+                       std::string summary, Handler handler,
+                       std::vector<Field> body = {}) -> Route& {
     Route route;
     route.method = m;
     route.pattern = std::move(pattern);
@@ -111,16 +144,19 @@ Router make_router(const ApiParts& p) {
     route.summary = std::move(summary);
     route.body = std::move(body);
     route.handler = std::move(handler);
-    r.add(std::move(route));
+    return r.add(std::move(route));
   };
 
   // host
-  add(Method::get, "/health", Need::open, "host", "Liveness: answers while the host runs (no credentials)",
-      [v = p.version](const Call&) { return ok(json{{"status", "ok"}, {"version", v}}); });
+  add(Method::get, "/health", Need::open, "host",
+      "Liveness: answers while the host runs (no credentials)", [v = p.version](const Call&) {
+        return ok(json{{"status", "ok"}, {"version", v}});
+      });
   add(Method::get, "/host", Need::client, "host",
       "Identity, version, codecs, encoders (and why some are unavailable), ports, GPUs",
       [h](const Call&) { return ok(h->host()); });
-  add(Method::get, "/status", Need::client, "host", "Live status: sessions, displays, pairing, counters",
+  add(Method::get, "/status", Need::client, "host",
+      "Live status: sessions, displays, pairing, counters",
       [h](const Call&) { return ok(h->status()); });
 
   // sessions
@@ -131,14 +167,17 @@ Router make_router(const ApiParts& p) {
         const auto id = id_of(c, "session");
         return id ? done(h->end_session(*id)) : error_response(id.error());
       });
-  add(Method::post, "/session/{id}/idr", Need::admin, "session", "Force a keyframe", [h](const Call& c) {
-    const auto id = id_of(c, "session");
-    return id ? done(h->request_keyframe(*id)) : error_response(id.error());
-  });
-  add(Method::put, "/session/{id}/bitrate", Need::admin, "session", "Change a session's video bitrate",
+  add(Method::post, "/session/{id}/idr", Need::admin, "session", "Force a keyframe",
       [h](const Call& c) {
         const auto id = id_of(c, "session");
-        return id ? done(h->set_bitrate(*id, c.body.at("kbps").get<std::uint32_t>())) : error_response(id.error());
+        return id ? done(h->request_keyframe(*id)) : error_response(id.error());
+      });
+  add(Method::put, "/session/{id}/bitrate", Need::admin, "session",
+      "Change a session's video bitrate",
+      [h](const Call& c) {
+        const auto id = id_of(c, "session");
+        return id ? done(h->set_bitrate(*id, c.body.at("kbps").get<std::uint32_t>()))
+                  : error_response(id.error());
       },
       {integer_field("kbps", "video bitrate, kb/s", 500, 500'000, true)});
 
@@ -148,21 +187,17 @@ Router make_router(const ApiParts& p) {
       [h](const Call&) { return ok(h->display_state()); });
   add(Method::get, "/display/settings", Need::admin, "display", "The display policy",
       [h](const Call&) { return ok(h->display_settings()); });
-  {
-    Route route;
-    route.method = Method::put;
-    route.pattern = "/display/settings";
-    route.tag = "display";
-    route.summary = "Replace the display policy (persisted; applies to displays created from now on)";
-    route.document = display_settings_schema();
-    route.handler = [h](const Call& c) { return result(h->put_display_settings(c.body.get<std::string>())); };
-    r.add(std::move(route));
-  }
-  add(Method::post, "/display/release", Need::admin, "display", "Remove every lingering and pinned display now",
+  add(Method::put, "/display/settings", Need::admin, "display",
+      "Replace the display policy (persisted; applies to displays created from now on)",
+      [h](const Call& c) { return result(h->put_display_settings(c.body.get<std::string>())); })
+      .document = display_settings_schema();
+  add(Method::post, "/display/release", Need::admin, "display",
+      "Remove every lingering and pinned display now",
       [h](const Call&) { return result(h->release_displays()); });
 
   // pairing
-  add(Method::get, "/pair", Need::admin, "pairing", "The PIN window: armed, PIN, time left, failures",
+  add(Method::get, "/pair", Need::admin, "pairing",
+      "The PIN window: armed, PIN, time left, failures",
       [h](const Call&) { return ok(h->pairing()); });
   add(Method::post, "/pair/arm", Need::admin, "pairing", "Open a PIN window (shows the PIN)",
       [h](const Call& c) { return result(h->arm_pairing(c.body)); },
@@ -173,23 +208,28 @@ Router make_router(const ApiParts& p) {
       [h](const Call&) { return ok(h->disarm_pairing()); });
   add(Method::get, "/pending", Need::admin, "pairing", "Clients knocking, waiting for approval",
       [h](const Call&) { return ok(h->pending()); });
-  add(Method::post, "/pending/{id}/approve", Need::admin, "pairing", "Approve a knock", [h](const Call& c) {
+  add(Method::post, "/pending/{id}/approve", Need::admin, "pairing", "Approve a knock",
+      [h](const Call& c) {
         const auto id = id_of(c, "knock");
-        return id ? done(h->approve(*id, c.body.value("access", std::string("full")))) : error_response(id.error());
+        return id ? done(h->approve(*id, c.body.value("access", std::string("full"))))
+                  : error_response(id.error());
       },
       {string_field("access", "the grant (default full)", false, kAccess)});
-  add(Method::post, "/pending/{id}/deny", Need::admin, "pairing", "Deny a knock", [h](const Call& c) {
-    const auto id = id_of(c, "knock");
-    return id ? done(h->deny(*id)) : error_response(id.error());
-  });
+  add(Method::post, "/pending/{id}/deny", Need::admin, "pairing", "Deny a knock",
+      [h](const Call& c) {
+        const auto id = id_of(c, "knock");
+        return id ? done(h->deny(*id)) : error_response(id.error());
+      });
   add(Method::get, "/clients", Need::admin, "clients", "Paired clients with their access",
       [h](const Call&) { return result(h->clients()); });
   add(Method::patch, "/clients/{fp}", Need::admin, "clients",
-      "Change a paired client's access or expiry (fp: a fingerprint, its first 8+ digits, or the name)",
+      "Change a paired client's access or expiry (fp: a fingerprint, its first 8+ digits, or the "
+      "name)",
       [h](const Call& c) { return result(h->update_client(c.param("fp"), c.body)); },
       {string_field("access", "the new grant", false, kAccess),
        string_field("expires", "\"30m\", \"7d\", ... from now, or \"never\"")});
-  add(Method::del, "/clients/{fp}", Need::admin, "clients", "Unpair a client (a running session ends)",
+  add(Method::del, "/clients/{fp}", Need::admin, "clients",
+      "Unpair a client (a running session ends)",
       [h](const Call& c) { return done(h->unpair(c.param("fp"))); });
 
   // GPUs
@@ -197,21 +237,27 @@ Router make_router(const ApiParts& p) {
       [h](const Call&) { return ok(h->gpus()); });
   add(Method::put, "/gpus/preference", Need::admin, "gpu",
       "Save the render GPU preference (\"\" for automatic, \"cpu\", or a GPU id/name)",
-      [h](const Call& c) { return result(h->set_gpu_preference(c.body.at("gpu").get<std::string>())); },
+      [h](const Call& c) {
+        return result(h->set_gpu_preference(c.body.at("gpu").get<std::string>()));
+      },
       {string_field("gpu", "\"\", \"cpu\", or a substring of a GPU's id or name", true)});
 
   // apps (launch commands: admin only)
   const std::vector<Field> app_fields{
       string_field("name", "for people; defaults to the id"),
-      typed_field("command", Type::string_array, "argv, no shell; the first word is looked up in PATH"),
+      typed_field("command", Type::string_array,
+                  "argv, no shell; the first word is looked up in PATH"),
       string_field("working_dir", "empty: the display agent's"),
       typed_field("env", Type::string_map, "extra environment")};
-  add(Method::get, "/apps", Need::admin, "apps", "The apps clients may start (with their launch commands)",
+  add(Method::get, "/apps", Need::admin, "apps",
+      "The apps clients may start (with their launch commands)",
       [h](const Call&) { return result(h->apps()); });
   {
     auto fields = app_fields;
     fields.insert(fields.begin(), string_field("id", "[a-z0-9._-], 1-64 characters", true));
-    add(Method::post, "/apps", Need::admin, "apps", "Add an app", [h](const Call& c) {
+    add(
+        Method::post, "/apps", Need::admin, "apps", "Add an app",
+        [h](const Call& c) {
           const auto id = c.body.at("id").get<std::string>();
           json body = c.body;
           body.erase("id");
@@ -219,7 +265,8 @@ Router make_router(const ApiParts& p) {
         },
         fields);
   }
-  add(Method::put, "/apps/{id}", Need::admin, "apps", "Replace an app",
+  add(
+      Method::put, "/apps/{id}", Need::admin, "apps", "Replace an app",
       [h](const Call& c) { return result(h->put_app(c.param("id"), c.body, false)); }, app_fields);
   add(Method::del, "/apps/{id}", Need::admin, "apps", "Remove an app",
       [h](const Call& c) { return done(h->remove_app(c.param("id"))); });
@@ -228,128 +275,102 @@ Router make_router(const ApiParts& p) {
   add(Method::get, "/settings", Need::admin, "settings",
       "Every host setting: effective value, source, what it accepts, and the console's own value",
       [h](const Call&) { return ok(h->settings()); });
-  {
-    Route route;
-    route.method = Method::patch;
-    route.pattern = "/settings";
-    route.tag = "settings";
-    route.summary = "Set or remove console settings (validated, persisted; they apply at the next start)";
-    route.document = settings_patch_schema();
-    route.handler = [h](const Call& c) {
-      auto body = json::parse(c.body.get<std::string>(), nullptr, false);
-      if (body.is_discarded() || !body.is_object()) {
-        return error_response(400, "the body must be a JSON object of KEY: \"value\" or null");
-      }
-      return result(h->patch_settings(body));
-    };
-    r.add(std::move(route));
-  }
+  add(Method::patch, "/settings", Need::admin, "settings",
+      "Set or remove console settings (validated, persisted; they apply at the next start)",
+      [h](const Call& c) {
+        auto body = json::parse(c.body.get<std::string>(), nullptr, false);
+        if (body.is_discarded() || !body.is_object()) {
+          return error_response(400, "the body must be a JSON object of KEY: \"value\" or null");
+        }
+        return result(h->patch_settings(body));
+      })
+      .document = settings_patch_schema();
 
   // logs
-  {
-    Route route;
-    route.method = Method::get;
-    route.pattern = "/logs";
-    route.tag = "logs";
-    route.summary = "Recent log lines, oldest first; page with `since`";
-    route.query = {integer_field("since", "only lines after this seq", 0, INT64_MAX),
-                   string_field("level", "the least severe level shown", false, {"trace", "debug", "info", "warn", "error"}),
-                   string_field("module", "only this module"),
-                   string_field("contains", "only lines containing this text"),
-                   integer_field("limit", "at most this many (the newest), default 500", 1, 5000)};
-    route.handler = [logs = p.logs](const Call& c) {
-      LogQuery q;
-      q.since = static_cast<std::uint64_t>(*config::parse_integer(c.query_or("since", "0"), 0, INT64_MAX));
-      q.limit = static_cast<std::size_t>(*config::parse_integer(c.query_or("limit", "500"), 1, 5000));
-      if (auto spec = log::parse_spec(c.query_or("level", "trace"))) {
-        q.min_level = spec->default_level;
-      }
-      q.module = c.query_or("module", "");
-      q.contains = c.query_or("contains", "");
-      json lines = json::array();
-      for (const LogLine& l : logs->query(q)) {
-        lines.push_back({{"seq", l.seq}, {"unix_ms", l.unix_ms}, {"level", log::to_string(l.level)},
-                         {"module", l.module}, {"message", l.message}});
-      }
-      return ok(json{{"lines", lines}});
-    };
-    r.add(std::move(route));
-  }
+  add(Method::get, "/logs", Need::admin, "logs",
+      "Recent log lines, oldest first; page with `since`",
+      [logs = p.logs](const Call& c) {
+        return ok(json{{"lines", log_lines(*logs, c)}});
+      })
+      .query = {integer_field("since", "only lines after this seq", 0, INT64_MAX),
+                string_field("level", "the least severe level shown", false,
+                             {"trace", "debug", "info", "warn", "error"}),
+                string_field("module", "only this module"),
+                string_field("contains", "only lines containing this text"),
+                integer_field("limit", "at most this many (the newest), default 500", 1, 5000)};
 
   // events
-  {
-    Route route;
-    route.method = Method::get;
-    route.pattern = "/events";
-    route.tag = "events";
-    route.summary =
-        "Server-Sent Events: session.started/ended, display.added/removed/lingering/pinned/mode_changed, "
-        "pairing.*, client.*";
-    route.responds = "text/event-stream";
-    route.handler = [bus = p.events](const Call&) {
-      auto sub = bus->subscribe();
-      if (!sub) {
-        return error_response(503, "too many event subscribers; try again later");
-      }
-      Response out;
-      out.content_type = "text/event-stream";
-      out.events = std::move(sub);
-      return out;
-    };
-    r.add(std::move(route));
-  }
+  add(Method::get, "/events", Need::admin, "events",
+      "Server-Sent Events: session.started/ended, "
+      "display.added/removed/lingering/pinned/mode_changed, "
+      "pairing.*, client.*",
+      [bus = p.events](const Call&) {
+        auto sub = bus->subscribe();
+        if (!sub) {
+          return error_response(503, "too many event subscribers; try again later");
+        }
+        Response out;
+        out.content_type = "text/event-stream";
+        out.events = std::move(sub);
+        return out;
+      })
+      .responds = "text/event-stream";
 
   // stats
   add(Method::get, "/stats/live", Need::admin, "stats",
-      "The latest sample (every 2 s): per session per-stage latency, fps, bitrate, drops, FEC recoveries",
+      "The latest sample (every 2 s): per session per-stage latency, fps, bitrate, drops, FEC "
+      "recoveries",
       [s = p.stats](const Call&) { return ok(s->live()); });
   add(Method::post, "/stats/capture/start", Need::admin, "stats", "Start recording samples to disk",
       [s = p.stats](const Call&) {
         auto rec = s->start();
         return rec ? ok(recording_json(*rec)) : error_response(rec.error());
       });
-  add(Method::post, "/stats/capture/stop", Need::admin, "stats", "Stop the recording", [s = p.stats](const Call&) {
-    auto rec = s->stop();
-    return rec ? ok(recording_json(*rec)) : error_response(rec.error());
-  });
-  add(Method::get, "/stats/recordings", Need::admin, "stats", "Recordings on disk", [s = p.stats](const Call&) {
-    json list = json::array();
-    for (const auto& rec : s->list()) {
-      list.push_back(recording_json(rec));
-    }
-    return ok(json{{"recordings", list}});
-  });
+  add(Method::post, "/stats/capture/stop", Need::admin, "stats", "Stop the recording",
+      [s = p.stats](const Call&) {
+        auto rec = s->stop();
+        return rec ? ok(recording_json(*rec)) : error_response(rec.error());
+      });
+  add(Method::get, "/stats/recordings", Need::admin, "stats", "Recordings on disk",
+      [s = p.stats](const Call&) {
+        json list = json::array();
+        for (const auto& rec : s->list()) {
+          list.push_back(recording_json(rec));
+        }
+        return ok(json{{"recordings", list}});
+      });
   add(Method::get, "/stats/recordings/{id}", Need::admin, "stats", "One recording's samples",
       [s = p.stats](const Call& c) { return result(s->read(c.param("id"))); });
   add(Method::del, "/stats/recordings/{id}", Need::admin, "stats", "Delete a recording",
       [s = p.stats](const Call& c) { return done(s->remove(c.param("id"))); });
 
   // metrics
-  {
-    Route route;
-    route.method = Method::get;
-    route.pattern = "/metrics";
-    route.tag = "metrics";
-    route.summary = "Prometheus text format";
-    route.responds = "text/plain";
-    route.handler = [h, counters = p.counters, bus = p.events](const Call&) {
-      PromWriter w;
-      h->metrics(w);
-      w.family("punktfunk_api_requests_total", "counter", "Management API requests by status class");
-      w.sample("punktfunk_api_requests_total", static_cast<double>(counters->status_2xx.load()), {{"class", "2xx"}});
-      w.sample("punktfunk_api_requests_total", static_cast<double>(counters->status_4xx.load()), {{"class", "4xx"}});
-      w.sample("punktfunk_api_requests_total", static_cast<double>(counters->status_5xx.load()), {{"class", "5xx"}});
-      w.family("punktfunk_api_unauthorized_total", "counter", "Requests refused for their credentials");
-      w.sample("punktfunk_api_unauthorized_total", static_cast<double>(counters->unauthorized.load()));
-      w.family("punktfunk_api_remote_admin_refused_total", "counter", "Bearer tokens presented from non-loopback peers");
-      w.sample("punktfunk_api_remote_admin_refused_total", static_cast<double>(counters->refused_remote_admin.load()));
-      w.family("punktfunk_events_published_total", "counter", "Lifecycle events published");
-      w.sample("punktfunk_events_published_total", static_cast<double>(bus->published()));
-      Response out{200, "text/plain; version=0.0.4; charset=utf-8", w.text(), nullptr};
-      return out;
-    };
-    r.add(std::move(route));
-  }
+  add(Method::get, "/metrics", Need::admin, "metrics", "Prometheus text format",
+      [h, counters = p.counters, bus = p.events](const Call&) {
+        PromWriter w;
+        h->metrics(w);
+        w.family("punktfunk_api_requests_total", "counter",
+                 "Management API requests by status class");
+        w.sample("punktfunk_api_requests_total", static_cast<double>(counters->status_2xx.load()),
+                 {{"class", "2xx"}});
+        w.sample("punktfunk_api_requests_total", static_cast<double>(counters->status_4xx.load()),
+                 {{"class", "4xx"}});
+        w.sample("punktfunk_api_requests_total", static_cast<double>(counters->status_5xx.load()),
+                 {{"class", "5xx"}});
+        w.family("punktfunk_api_unauthorized_total", "counter",
+                 "Requests refused for their credentials");
+        w.sample("punktfunk_api_unauthorized_total",
+                 static_cast<double>(counters->unauthorized.load()));
+        w.family("punktfunk_api_remote_admin_refused_total", "counter",
+                 "Bearer tokens presented from non-loopback peers");
+        w.sample("punktfunk_api_remote_admin_refused_total",
+                 static_cast<double>(counters->refused_remote_admin.load()));
+        w.family("punktfunk_events_published_total", "counter", "Lifecycle events published");
+        w.sample("punktfunk_events_published_total", static_cast<double>(bus->published()));
+        Response out{200, "text/plain; version=0.0.4; charset=utf-8", w.text(), nullptr};
+        return out;
+      })
+      .responds = "text/plain";
   return r;
 }
 

@@ -8,6 +8,7 @@
 #include "pf/core/fs.hpp"
 #include "pf/core/log.hpp"
 #include "pf/encode/nvenc.hpp"
+#include "pf/pairing/admin_protocol.hpp"
 #include "pf/pairing/trust_store.hpp"
 #include "pf/vdisplay/apps.hpp"
 #include "pf/vdisplay/gpu_inventory.hpp"
@@ -19,8 +20,8 @@ namespace {
 using nlohmann::json;
 const log::Logger kLog{"mgmt"};
 
-constexpr std::array<std::string_view, session::kStageCount> kStageNames{"capture_wait", "convert", "encode",
-                                                                         "packetize", "send", "host"};
+constexpr std::array<std::string_view, session::kStageCount> kStageNames{
+    "capture_wait", "convert", "encode", "packetize", "send", "host"};
 
 std::string_view state_name(session::SessionState s) {
   switch (s) {
@@ -42,7 +43,9 @@ std::string_view state_name(vdisplay::DisplayState s) {
   return "unset";
 }
 
-std::int64_t ms(Nanos n) { return std::chrono::duration_cast<std::chrono::milliseconds>(n).count(); }
+std::int64_t ms(Nanos n) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(n).count();
+}
 
 json stages_json(const session::StageQuantiles& q) {
   json out = json::object();
@@ -83,9 +86,10 @@ json session_json(const session::SessionInfo& s) {
             {"datagrams", s.video.datagrams},
             {"bytes", s.video.bytes},
             {"send_dropped", s.video.send_dropped}}},
-          {"client_loss", {{"frames_lost", s.client_frames_lost},
-                           {"frames_recovered", s.client_frames_recovered},
-                           {"loss_ppm", s.client_loss_ppm}}},
+          {"client_loss",
+           {{"frames_lost", s.client_frames_lost},
+            {"frames_recovered", s.client_frames_recovered},
+            {"loss_ppm", s.client_loss_ppm}}},
           {"input",
            {{"received", i.received},
             {"injected", i.injected},
@@ -99,28 +103,24 @@ json session_json(const session::SessionInfo& s) {
 }
 
 json client_json(const pairing::PairedClient& c, std::int64_t now) {
-  return {{"fingerprint", c.fingerprint}, {"name", c.name},           {"access", pairing::to_string(c.access)},
-          {"paired_at", c.paired_at},     {"last_seen", c.last_seen}, {"expires_at", c.expires_at},
+  return {{"fingerprint", c.fingerprint},
+          {"name", c.name},
+          {"access", pairing::to_string(c.access)},
+          {"paired_at", c.paired_at},
+          {"last_seen", c.last_seen},
+          {"expires_at", c.expires_at},
           {"expired", pairing::expired(c, now)}};
 }
 
-json window_json(const pairing::WindowState& w) {
-  json out{{"armed", w.armed}, {"locked", w.locked}, {"failures", w.failures}};
-  if (w.armed) {
-    out["pin"] = w.pin;
-    out["expires_in_s"] = std::chrono::duration_cast<std::chrono::seconds>(w.remaining).count();
-    out["for"] = w.for_fingerprint;
-    out["access"] = pairing::to_string(w.access);
-  }
-  return out;
-}
-
 json app_json(const vdisplay::AppEntry& a) {
-  return {{"id", a.id}, {"name", a.name}, {"command", a.command}, {"working_dir", a.working_dir}, {"env", a.env},
-          {"builtin", a.id == vdisplay::kDesktopAppId}};
+  return {{"id", a.id},           {"name", a.name},
+          {"command", a.command}, {"working_dir", a.working_dir},
+          {"env", a.env},         {"builtin", a.id == vdisplay::kDesktopAppId}};
 }
 
-Error invalid(const Error& e) { return Error{Errc::malformed, e.message}; }
+Error invalid(const Error& e) {
+  return Error{Errc::malformed, e.message};
+}
 
 }  // namespace
 
@@ -140,17 +140,26 @@ json LiveHost::host() {
   char name[256] = {};
   (void)::gethostname(name, sizeof(name) - 1);
   json encoders = json::array();
-  encoders.push_back({{"name", "x264"}, {"codec", "h264"}, {"kind", "software"}, {"available", true}});
-  encoders.push_back({{"name", "x265"}, {"codec", "hevc"}, {"kind", "software"}, {"available", true}});
+  encoders.push_back(
+      {{"name", "x264"}, {"codec", "h264"}, {"kind", "software"}, {"available", true}});
+  encoders.push_back(
+      {{"name", "x265"}, {"codec", "hevc"}, {"kind", "software"}, {"available", true}});
   for (const char* codec : {"h264", "hevc"}) {
-    json e{{"name", "nvenc"}, {"codec", codec}, {"kind", "hardware"}, {"available", nvenc_unavailable_.empty()}};
+    json e{{"name", "nvenc"},
+           {"codec", codec},
+           {"kind", "hardware"},
+           {"available", nvenc_unavailable_.empty()}};
     if (!nvenc_unavailable_.empty()) {
       e["why"] = nvenc_unavailable_;
     }
     encoders.push_back(e);
   }
-  encoders.push_back({{"name", "av1"}, {"codec", "av1"}, {"kind", "software"}, {"available", false},
-                      {"why", "no AV1 encoder in this build (Debian 12's SVT-AV1 1.4 is not fitted yet)"}});
+  encoders.push_back(
+      {{"name", "av1"},
+       {"codec", "av1"},
+       {"kind", "software"},
+       {"available", false},
+       {"why", "no AV1 encoder in this build (Debian 12's SVT-AV1 1.4 is not fitted yet)"}});
   return {{"name", name},
           {"fingerprint", p_.server->fingerprint()},
           {"version", build_info::version},
@@ -168,8 +177,11 @@ json LiveHost::status() {
   json active = json::array();
   for (const auto& s : p_.server->sessions()) {
     if (s.state != session::SessionState::ended) {
-      active.push_back({{"id", s.id}, {"state", state_name(s.state)}, {"client", s.client_name},
-                        {"mode", s.mode.width == 0 ? "" : vdisplay::to_string(s.mode)}, {"display", s.display},
+      active.push_back({{"id", s.id},
+                        {"state", state_name(s.state)},
+                        {"client", s.client_name},
+                        {"mode", s.mode.width == 0 ? "" : vdisplay::to_string(s.mode)},
+                        {"display", s.display},
                         {"frames", s.video.frames}});
     }
   }
@@ -201,8 +213,12 @@ json LiveHost::sessions() {
   return json{{"sessions", out}};
 }
 
-Status LiveHost::end_session(std::uint64_t id) { return p_.server->command(id, {.stop = true}); }
-Status LiveHost::request_keyframe(std::uint64_t id) { return p_.server->command(id, {.keyframe = true}); }
+Status LiveHost::end_session(std::uint64_t id) {
+  return p_.server->command(id, {.stop = true});
+}
+Status LiveHost::request_keyframe(std::uint64_t id) {
+  return p_.server->command(id, {.keyframe = true});
+}
 Status LiveHost::set_bitrate(std::uint64_t id, std::uint32_t kbps) {
   return p_.server->command(id, {.bitrate_kbps = kbps});
 }
@@ -211,8 +227,9 @@ json LiveHost::display_state() {
   const TimePoint now = steady_clock().now();
   json out = json::array();
   for (const auto& v : p_.displays->snapshot()) {
-    json d{{"display", v.display}, {"client", v.client},     {"mode", vdisplay::to_string(v.mode)},
-           {"state", state_name(v.state)}, {"sessions", v.refs}, {"generation", v.generation}};
+    json d{
+        {"display", v.display},         {"client", v.client}, {"mode", vdisplay::to_string(v.mode)},
+        {"state", state_name(v.state)}, {"sessions", v.refs}, {"generation", v.generation}};
     if (v.linger_until) {
       d["expires_in_ms"] = std::max<std::int64_t>(ms(*v.linger_until - now), 0);
     }
@@ -230,7 +247,8 @@ Result<json> LiveHost::apply_display_settings(vdisplay::DisplaySettings settings
   if (auto saved = vdisplay::save_display_settings(file, settings); !saved) {
     return tl::unexpected(saved.error());
   }
-  const auto gpu = vdisplay::choose_render_gpu(settings.render_gpu, p_.config.settings.render_gpu, gpus_);
+  const auto gpu =
+      vdisplay::choose_render_gpu(settings.render_gpu, p_.config.settings.render_gpu, gpus_);
   p_.displays->update_settings(settings, gpu);
   json out = json::parse(vdisplay::render_display_settings(settings));
   emit("display.settings_changed", out);
@@ -254,7 +272,9 @@ Result<json> LiveHost::release_displays() {
   return json{{"released", *n}};
 }
 
-json LiveHost::pairing() { return window_json(p_.server->pairing().window()); }
+json LiveHost::pairing() {
+  return pairing::window_json(p_.server->pairing().window());
+}
 
 Result<json> LiveHost::arm_pairing(const json& body) {
   pairing::ArmOptions o;
@@ -271,7 +291,7 @@ Result<json> LiveHost::arm_pairing(const json& body) {
   if (!armed) {
     return tl::unexpected(armed.error());
   }
-  return window_json(*armed);
+  return pairing::window_json(*armed);
 }
 
 json LiveHost::disarm_pairing() {
@@ -280,20 +300,16 @@ json LiveHost::disarm_pairing() {
 }
 
 json LiveHost::pending() {
-  json list = json::array();
-  for (const auto& p : p_.server->pairing().pending()) {
-    list.push_back({{"id", p.id}, {"fingerprint", p.fingerprint}, {"name", p.name}, {"peer", p.peer},
-                    {"waiting_s", std::chrono::duration_cast<std::chrono::seconds>(p.waiting).count()},
-                    {"expires_in_s", std::chrono::duration_cast<std::chrono::seconds>(p.remaining).count()}});
-  }
-  return json{{"pending", list}};
+  return pairing::pending_json(p_.server->pairing().pending());
 }
 
 Status LiveHost::approve(std::uint64_t id, std::string_view access) {
   return p_.server->pairing().approve(id, *pairing::parse_access(access));
 }
 
-Status LiveHost::deny(std::uint64_t id) { return p_.server->pairing().deny(id); }
+Status LiveHost::deny(std::uint64_t id) {
+  return p_.server->pairing().deny(id);
+}
 
 Result<json> LiveHost::clients() {
   auto list = p_.server->pairing().store().load();
@@ -317,7 +333,8 @@ Result<json> LiveHost::update_client(std::string_view key, const json& body) {
   if (body.contains("expires")) {
     const auto seconds = pairing::parse_expiry(body.at("expires").get<std::string>());
     if (!seconds) {
-      return fail(Errc::malformed, "'expires' must be a duration from now (90s, 30m, 12h, 7d) or \"never\"");
+      return fail(Errc::malformed,
+                  "'expires' must be a duration from now (90s, 30m, 12h, 7d) or \"never\"");
     }
     expires_at = *seconds == 0 ? 0 : pairing::unix_now() + *seconds;
   }
@@ -342,7 +359,8 @@ Status LiveHost::unpair(std::string_view key) {
 
 json LiveHost::gpus() {
   const auto settings = p_.displays->settings();
-  const auto choice = vdisplay::choose_render_gpu(settings.render_gpu, p_.config.settings.render_gpu, gpus_);
+  const auto choice =
+      vdisplay::choose_render_gpu(settings.render_gpu, p_.config.settings.render_gpu, gpus_);
   json list = json::array();
   for (const auto& g : gpus_) {
     list.push_back({{"id", g.id}, {"name", g.name}, {"memory_bytes", g.memory_bytes}});
@@ -386,7 +404,8 @@ Result<json> LiveHost::put_app(std::string_view id, const json& body, bool creat
   // Edit the document and let the catalog's strict parser judge the result.
   json doc = json::parse(vdisplay::render_apps(*catalog));
   auto& list = doc["apps"];
-  const auto it = std::find_if(list.begin(), list.end(), [&](const json& a) { return a.value("id", "") == id; });
+  const auto it = std::find_if(list.begin(), list.end(),
+                               [&](const json& a) { return a.value("id", "") == id; });
   if (id == vdisplay::kDesktopAppId) {
     return fail(Errc::refused, "\"desktop\" is built in and cannot be changed");
   }
@@ -429,7 +448,8 @@ Status LiveHost::remove_app(std::string_view id) {
   json doc = json::parse(vdisplay::render_apps(*catalog));
   auto& list = doc["apps"];
   const auto before = list.size();
-  list.erase(std::remove_if(list.begin(), list.end(), [&](const json& a) { return a.value("id", "") == id; }),
+  list.erase(std::remove_if(list.begin(), list.end(),
+                            [&](const json& a) { return a.value("id", "") == id; }),
              list.end());
   if (list.size() == before) {
     return fail(Errc::not_found, "no app '{}'", id);
@@ -458,7 +478,10 @@ json LiveHost::settings() {
   }
   for (const auto& key : config::host_keys()) {
     const auto& info = key.info;
-    json k{{"key", info.name}, {"doc", info.doc}, {"accepted", info.accepted}, {"default", info.fallback},
+    json k{{"key", info.name},
+           {"doc", info.doc},
+           {"accepted", info.accepted},
+           {"default", info.fallback},
            {"editable", info.scope == config::Scope::anywhere && !info.secret}};
     for (const auto& e : p_.config.effective) {
       if (e.key == info.name) {
@@ -495,7 +518,8 @@ Result<json> LiveHost::patch_settings(const json& body) {
       return fail(Errc::malformed, "unknown setting '{}'", raw);
     }
     if (spec->info.scope != config::Scope::anywhere || spec->info.secret) {
-      return fail(Errc::refused, "{} cannot be set from the console; set it in the environment or host.env", key);
+      return fail(Errc::refused,
+                  "{} cannot be set from the console; set it in the environment or host.env", key);
     }
     if (!value.is_null() && !value.is_string()) {
       return fail(Errc::malformed, "setting '{}' must be a string, or null to remove it", raw);
@@ -511,7 +535,8 @@ Result<json> LiveHost::patch_settings(const json& body) {
                                   [&](const auto& x) { return x.info.name == s.key; });
     config::HostSettings scratch;
     if (auto st = k.apply(s.value, scratch); !st) {
-      return fail(Errc::malformed, "{}", config::describe_invalid(k.info, s.value, "the request", st.error()));
+      return fail(Errc::malformed, "{}",
+                  config::describe_invalid(k.info, s.value, "the request", st.error()));
     }
   }
   if (auto st = write_file_atomic(file, config::render_console_settings(console), 0600); !st) {
@@ -531,7 +556,8 @@ json LiveHost::stats_sample() {
     if (s.state != session::SessionState::streaming) {
       continue;
     }
-    const auto prev = std::find_if(previous_.begin(), previous_.end(), [&](const Previous& p) { return p.id == s.id; });
+    const auto prev = std::find_if(previous_.begin(), previous_.end(),
+                                   [&](const Previous& p) { return p.id == s.id; });
     double fps = 0;
     double kbps = 0;
     std::uint64_t dropped = 0;
@@ -584,7 +610,8 @@ void LiveHost::metrics(PromWriter& w) {
     ++by_state[static_cast<std::size_t>(v.state) & 3];
   }
   w.family("punktfunk_displays", "gauge", "Virtual displays by state");
-  for (const auto state : {vdisplay::DisplayState::active, vdisplay::DisplayState::lingering, vdisplay::DisplayState::pinned}) {
+  for (const auto state : {vdisplay::DisplayState::active, vdisplay::DisplayState::lingering,
+                           vdisplay::DisplayState::pinned}) {
     w.sample("punktfunk_displays", static_cast<double>(by_state[static_cast<std::size_t>(state)]),
              {{"state", state_name(state)}});
   }
@@ -595,7 +622,8 @@ void LiveHost::metrics(PromWriter& w) {
   w.sample("punktfunk_pairing_total", static_cast<double>(pc.approved), {{"outcome", "approved"}});
   w.sample("punktfunk_pairing_total", static_cast<double>(pc.denied), {{"outcome", "denied"}});
   // Per streaming session.
-  const auto per_session = [&](std::string_view name, std::string_view type, std::string_view help, auto value) {
+  const auto per_session = [&](std::string_view name, std::string_view type, std::string_view help,
+                               auto value) {
     w.family(name, type, help);
     for (const auto& s : sessions) {
       if (s.state == session::SessionState::streaming) {
@@ -604,19 +632,24 @@ void LiveHost::metrics(PromWriter& w) {
       }
     }
   };
-  per_session("punktfunk_session_frames_total", "counter", "Frames sent", [](const auto& s) { return s.video.frames; });
-  per_session("punktfunk_session_bytes_total", "counter", "Video bytes sent", [](const auto& s) { return s.video.bytes; });
+  per_session("punktfunk_session_frames_total", "counter", "Frames sent",
+              [](const auto& s) { return s.video.frames; });
+  per_session("punktfunk_session_bytes_total", "counter", "Video bytes sent",
+              [](const auto& s) { return s.video.bytes; });
   per_session("punktfunk_session_keyframes_total", "counter", "Keyframes sent",
               [](const auto& s) { return s.video.keyframes; });
   per_session("punktfunk_session_send_dropped_total", "counter", "Datagrams the kernel refused",
               [](const auto& s) { return s.video.send_dropped; });
-  per_session("punktfunk_session_fec_recovered_total", "counter", "Frames the client rebuilt with FEC",
+  per_session("punktfunk_session_fec_recovered_total", "counter",
+              "Frames the client rebuilt with FEC",
               [](const auto& s) { return s.client_frames_recovered; });
   per_session("punktfunk_session_input_events_total", "counter", "Input events received",
               [](const auto& s) { return s.input.received; });
-  per_session("punktfunk_session_host_latency_p50_seconds", "gauge", "Capture to sent, median of the last second",
+  per_session("punktfunk_session_host_latency_p50_seconds", "gauge",
+              "Capture to sent, median of the last second",
               [](const auto& s) { return s.window.host_p50_us / 1e6; });
-  per_session("punktfunk_session_host_latency_p99_seconds", "gauge", "Capture to sent, p99 of the last second",
+  per_session("punktfunk_session_host_latency_p99_seconds", "gauge",
+              "Capture to sent, p99 of the last second",
               [](const auto& s) { return s.window.host_p99_us / 1e6; });
 }
 

@@ -341,8 +341,8 @@ std::string Call::query_or(const std::string& name, std::string fallback) const 
   return fallback;
 }
 
-void Router::add(Route route) {
-  routes_.push_back(std::move(route));
+Route& Router::add(Route route) {
+  return routes_.emplace_back(std::move(route));
 }
 
 Response Router::dispatch(const Request& request) const {

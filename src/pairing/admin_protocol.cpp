@@ -27,7 +27,21 @@ std::string_view op_name(AdminOp op) {
   return "unset";
 }
 
-std::int64_t seconds(Nanos n) { return std::chrono::duration_cast<std::chrono::seconds>(n).count(); }
+std::int64_t seconds(Nanos n) {
+  return std::chrono::duration_cast<std::chrono::seconds>(n).count();
+}
+
+std::string answer(json body) {
+  body["ok"] = true;
+  return body.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::string error(std::string_view message) {
+  return json{{"ok", false}, {"error", message}}.dump(-1, ' ', false,
+                                                      json::error_handler_t::replace);
+}
+
+}  // namespace
 
 json window_json(const WindowState& w) {
   json out{{"armed", w.armed}, {"locked", w.locked}, {"failures", w.failures}};
@@ -40,16 +54,18 @@ json window_json(const WindowState& w) {
   return out;
 }
 
-std::string answer(json body) {
-  body["ok"] = true;
-  return body.dump(-1, ' ', false, json::error_handler_t::replace);
+json pending_json(const std::vector<PendingRequest>& pending) {
+  json list = json::array();
+  for (const auto& p : pending) {
+    list.push_back({{"id", p.id},
+                    {"name", p.name},
+                    {"fingerprint", p.fingerprint},
+                    {"peer", p.peer},
+                    {"waiting_s", seconds(p.waiting)},
+                    {"expires_in_s", seconds(p.remaining)}});
+  }
+  return json{{"pending", std::move(list)}};
 }
-
-std::string error(std::string_view message) {
-  return json{{"ok", false}, {"error", message}}.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
-}  // namespace
 
 Result<AdminRequest> parse_admin_request(std::string_view text) {
   if (text.size() > kMaxAdminMessageBytes) {
@@ -73,7 +89,8 @@ Result<AdminRequest> parse_admin_request(std::string_view text) {
         return fail(Errc::malformed, "unknown op");
       }
     } else if (key == "ttl_s") {
-      if (!value.is_number_unsigned() || value.get<std::uint64_t>() == 0 || value.get<std::uint64_t>() > 86'400) {
+      if (!value.is_number_unsigned() || value.get<std::uint64_t>() == 0 ||
+          value.get<std::uint64_t>() > 86'400) {
         return fail(Errc::malformed, "ttl_s must be 1 to 86400");
       }
       r.ttl_s = value.get<std::uint32_t>();
@@ -83,7 +100,8 @@ Result<AdminRequest> parse_admin_request(std::string_view text) {
       }
       r.for_fingerprint = value.get<std::string>();
     } else if (key == "access") {
-      const auto a = value.is_string() ? parse_access(value.get_ref<const std::string&>()) : std::nullopt;
+      const auto a =
+          value.is_string() ? parse_access(value.get_ref<const std::string&>()) : std::nullopt;
       if (!a) {
         return fail(Errc::malformed, "access must be full, controller-only or view-only");
       }
@@ -130,32 +148,21 @@ std::string handle_admin_request(std::string_view text, PairingService& pairing)
   }
   switch (request->op) {
     case AdminOp::pair_arm: {
-      auto armed = pairing.arm({std::chrono::seconds(request->ttl_s), request->for_fingerprint, request->access, {}});
+      auto armed = pairing.arm(
+          {std::chrono::seconds(request->ttl_s), request->for_fingerprint, request->access, {}});
       return armed ? answer(window_json(*armed)) : error(armed.error().message);
     }
     case AdminOp::pair_status: {
       const auto c = pairing.counters();
       json body = window_json(pairing.window());
-      body["counters"] = {{"paired", c.paired},     {"failed", c.failed},     {"lockouts", c.lockouts},
-                          {"not_armed", c.not_armed}, {"knocks", c.knocks},     {"approved", c.approved},
+      body["counters"] = {{"paired", c.paired},     {"failed", c.failed},
+                          {"lockouts", c.lockouts}, {"not_armed", c.not_armed},
+                          {"knocks", c.knocks},     {"approved", c.approved},
                           {"denied", c.denied}};
       return answer(std::move(body));
     }
-    case AdminOp::pair_disarm:
-      pairing.disarm();
-      return answer(json::object());
-    case AdminOp::pending_list: {
-      json list = json::array();
-      for (const auto& p : pairing.pending()) {
-        list.push_back({{"id", p.id},
-                        {"name", p.name},
-                        {"fingerprint", p.fingerprint},
-                        {"peer", p.peer},
-                        {"waiting_s", seconds(p.waiting)},
-                        {"expires_in_s", seconds(p.remaining)}});
-      }
-      return answer({{"pending", std::move(list)}});
-    }
+    case AdminOp::pair_disarm: pairing.disarm(); return answer(json::object());
+    case AdminOp::pending_list: return answer(pending_json(pairing.pending()));
     case AdminOp::pending_approve: {
       auto approved = pairing.approve(request->id, request->access);
       return approved ? answer(json::object()) : error(approved.error().message);

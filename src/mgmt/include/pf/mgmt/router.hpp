@@ -139,7 +139,9 @@ struct Route {
 
 class Router {
  public:
-  void add(Route route);
+  /// The added route, to set what the caller's shorthand did not (valid
+  /// until the next add).
+  Route& add(Route route);
   /// Matches, checks the lane, binds query and body, calls the handler.
   /// Never throws: a throwing handler is a 500.
   [[nodiscard]] Response dispatch(const Request& request) const;

@@ -16,6 +16,8 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
 #include "pf/core/result.hpp"
 #include "pf/pairing/pairing_service.hpp"
 
@@ -44,6 +46,11 @@ struct AdminRequest {
 
 [[nodiscard]] Result<AdminRequest> parse_admin_request(std::string_view json);
 [[nodiscard]] std::string render_admin_request(const AdminRequest& request);
+
+/// The PIN window and the waiting knocks as both the admin socket and the
+/// management API show them.
+[[nodiscard]] nlohmann::json window_json(const WindowState& window);
+[[nodiscard]] nlohmann::json pending_json(const std::vector<PendingRequest>& pending);
 
 /// Parses and carries out one request; the answer is always a JSON object.
 [[nodiscard]] std::string handle_admin_request(std::string_view json, PairingService& pairing);
