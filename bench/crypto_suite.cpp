@@ -6,6 +6,11 @@
 //   aesgcm_evp_seal_gbps, aesgcm_evp_open_gbps,
 //   aesgcm_vs_evp_ratio = min(ours ÷ EVP) over seal and open (1 = no overhead),
 //   aesgcm_seal_packet_ns.
+// And the management API's token check (mgmt::Token::matches) with the right
+// token, one wrong in its first character and one wrong in its last, timed in
+// alternating batches:
+//   token_check_ns, token_first_vs_last_wrong_ratio and
+//   token_wrong_vs_right_ratio (1 = no timing difference to exploit).
 #include <openssl/evp.h>
 
 #include <algorithm>
@@ -16,6 +21,7 @@
 #include <benchmark/benchmark.h>
 
 #include "pf/crypto/aead.hpp"
+#include "pf/mgmt/token.hpp"
 #include "suite.hpp"
 
 namespace pf::bench {
@@ -146,9 +152,38 @@ void bm_open(benchmark::State& state) {
   state.counters["evp_ns"] = evp_s * 1e9 / packets;
 }
 
+void bm_token(benchmark::State& state) {
+  const std::string secret(64, 'a');
+  std::string first = secret;
+  first.front() = 'b';
+  std::string last = secret;
+  last.back() = 'b';
+  const mgmt::Token token(secret);
+  const std::string* candidates[3] = {&secret, &first, &last};
+  double spent[3] = {};
+  std::size_t right = 0;
+  for (auto _ : state) {
+    for (std::size_t c = 0; c < 3; ++c) {
+      const auto t0 = Clock::now();
+      for (std::size_t i = 0; i < kBatch; ++i) {
+        right += token.matches(*candidates[c]) ? 1U : 0U;
+      }
+      spent[c] += seconds_since(t0);
+    }
+  }
+  if (right != static_cast<std::size_t>(state.iterations()) * kBatch) {
+    state.SkipWithError("token check gave a wrong answer");
+  }
+  const double checks = static_cast<double>(state.iterations()) * kBatch;
+  state.counters["right_ns"] = spent[0] * 1e9 / checks;
+  state.counters["wrong_first_ns"] = spent[1] * 1e9 / checks;
+  state.counters["wrong_last_ns"] = spent[2] * 1e9 / checks;
+}
+
 void register_cases() {
   benchmark::RegisterBenchmark("crypto/seal", bm_seal);
   benchmark::RegisterBenchmark("crypto/open", bm_open);
+  benchmark::RegisterBenchmark("crypto/token", bm_token);
 }
 
 Report report(const Timings& t) {
@@ -164,6 +199,12 @@ Report report(const Timings& t) {
   r.emplace_back("aesgcm_evp_open_gbps", evp_open);
   r.emplace_back("aesgcm_vs_evp_ratio", std::min(seal / evp_seal, open / evp_open));
   r.emplace_back("aesgcm_seal_packet_ns", counter(t, "seal.ours_ns"));
+  const double right = counter(t, "token.right_ns");
+  const double first = counter(t, "token.wrong_first_ns");
+  const double last = counter(t, "token.wrong_last_ns");
+  r.emplace_back("token_check_ns", right);
+  r.emplace_back("token_first_vs_last_wrong_ratio", first / last);
+  r.emplace_back("token_wrong_vs_right_ratio", (first + last) / 2 / right);
   return r;
 }
 
