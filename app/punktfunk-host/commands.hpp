@@ -61,4 +61,18 @@ struct ClientsCommand {
 };
 [[nodiscard]] int run_clients(const config::HostConfig& config, const ClientsCommand& command, OutputFormat format);
 
+struct WebSetupCommand {
+  bool reset_password = false;  ///< replace an existing password
+  bool no_service = false;      ///< only the password, no service unit
+};
+/// Creates web-password (printing the password once) and installs the
+/// console's service.
+[[nodiscard]] int run_web_setup(const config::HostConfig& config, const WebSetupCommand& command);
+
+struct WebServeCommand {
+  std::string web_root;  ///< the built pages; empty: found next to the binary or in the source tree
+};
+/// The web console until SIGINT or SIGTERM.
+[[nodiscard]] int run_web_serve(const config::HostConfig& config, const WebServeCommand& command);
+
 }  // namespace pf::host

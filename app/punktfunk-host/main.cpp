@@ -152,6 +152,16 @@ int main(int argc, char** argv) {
   set_access->add_option("--expires", clients_command.expires,
                          "The grant ends this long from now (90s, 30m, 12h, 7d) or never");
 
+  auto* web = app.add_subcommand("web", "The web console");
+  web->require_subcommand(1);
+  WebSetupCommand web_setup;
+  auto* setup = web->add_subcommand("setup", "Create the console password (printed once) and install its service");
+  setup->add_flag("--reset-password", web_setup.reset_password, "Replace an existing password with a new one");
+  setup->add_flag("--no-service", web_setup.no_service, "Only the password: install no service unit");
+  WebServeCommand web_serve;
+  auto* web_serve_cmd = web->add_subcommand("serve", "Serve the console (HTTPS, PUNKTFUNK_WEB_PORT) until SIGTERM");
+  web_serve_cmd->add_option("--web-root", web_serve.web_root, "Directory of the built pages (index.html)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -198,6 +208,12 @@ int main(int argc, char** argv) {
   if (clients->parsed()) {
     clients_command.action = clients->get_subcommands().front()->get_name();
     return run_clients(*loaded, clients_command, format);
+  }
+  if (setup->parsed()) {
+    return run_web_setup(*loaded, web_setup);
+  }
+  if (web_serve_cmd->parsed()) {
+    return run_web_serve(*loaded, web_serve);
   }
   if (serve->parsed()) {
     return run_serve(*loaded);

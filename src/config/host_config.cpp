@@ -29,7 +29,19 @@ Status apply_dir(std::string_view value, std::filesystem::path& out) {
   return ok();
 }
 
-const std::array<Key<HostSettings>, 13> kHostKeys = {{
+/// An IP address to listen on, or "off".
+Status parse_bind(std::string_view v, std::string& out) {
+  in6_addr scratch{};
+  const std::string text(v);
+  if (v != "off" && ::inet_pton(AF_INET, text.c_str(), &scratch) != 1 &&
+      ::inet_pton(AF_INET6, text.c_str(), &scratch) != 1) {
+    return fail(Errc::config_invalid, "not an IP address");
+  }
+  out = text;
+  return ok();
+}
+
+const std::array<Key<HostSettings>, 15> kHostKeys = {{
     {{kConfigDirKey, "", "an absolute directory path",
       "Directory holding host.env, the host's keys and tokens, and its settings files. Default: "
       "$XDG_CONFIG_HOME/punktfunk, else ~/.config/punktfunk; /etc/punktfunk with --system.",
@@ -141,14 +153,7 @@ const std::array<Key<HostSettings>, 13> kHostKeys = {{
       "listens; other peers may only read /host and /status with a paired client's certificate. 127.0.0.1 "
       "keeps it off the network; off disables it."},
      [](std::string_view v, HostSettings& s) -> Status {
-       in6_addr scratch{};
-       const std::string text(v);
-       if (v != "off" && ::inet_pton(AF_INET, text.c_str(), &scratch) != 1 &&
-           ::inet_pton(AF_INET6, text.c_str(), &scratch) != 1) {
-         return fail(Errc::config_invalid, "not an IP address");
-       }
-       s.mgmt_bind = std::string(v);
-       return ok();
+       return parse_bind(v, s.mgmt_bind);
      }},
     {{"PUNKTFUNK_MGMT_TOKEN", "", "empty (use the mgmt-token file), or at least 16 characters",
       "The management API's bearer token, instead of the one in the config dir's mgmt-token file.",
@@ -159,6 +164,22 @@ const std::array<Key<HostSettings>, 13> kHostKeys = {{
        }
        s.mgmt_token = std::string(v);
        return ok();
+     }},
+    {{"PUNKTFUNK_WEB_PORT", "47992", kPortAccepted,
+      "TCP port of the web console (`punktfunk-host web serve`, HTTPS with the host certificate)."},
+     [](std::string_view v, HostSettings& s) -> Status {
+       auto port = parse_port(v);
+       if (!port) {
+         return tl::unexpected(port.error());
+       }
+       s.web_port = *port;
+       return ok();
+     }},
+    {{"PUNKTFUNK_WEB_BIND", "0.0.0.0", "an IPv4 or IPv6 address",
+      "Address the web console listens on. It asks for the console password (web-password) before "
+      "anything else; 127.0.0.1 keeps it off the network."},
+     [](std::string_view v, HostSettings& s) -> Status {
+       return v == "off" ? fail(Errc::config_invalid, "not an IP address") : parse_bind(v, s.web_bind);
      }},
 }};
 

@@ -1,18 +1,12 @@
 #include "pf/mgmt/https_server.hpp"
 
-#include <arpa/inet.h>
-#include <pthread.h>
-
-#include <condition_variable>
-#include <deque>
-#include <mutex>
-
 #include <httplib.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
 #include "pf/core/log.hpp"
 #include "pf/mgmt/event_bus.hpp"
+#include "pf/mgmt/https_listener.hpp"
 #include "pf/tls/identity.hpp"
 
 namespace pf::mgmt {
@@ -20,91 +14,11 @@ namespace {
 
 const log::Logger kLog{"mgmt"};
 
-/// Connections wait here for a worker; when `queued` are waiting, the
-/// accepting thread waits too (it stops accepting).
-class BoundedQueue final : public httplib::TaskQueue {
- public:
-  BoundedQueue(std::size_t workers, std::size_t queued) : max_queued_(queued) {
-    for (std::size_t i = 0; i < workers; ++i) {
-      threads_.emplace_back([this] { work(); });
-    }
-  }
-  ~BoundedQueue() override = default;
-
-  void enqueue(std::function<void()> fn) override {
-    {
-      std::unique_lock lock(mutex_);
-      space_.wait(lock, [&] { return jobs_.size() < max_queued_ || shutdown_; });
-      jobs_.push_back(std::move(fn));
-    }
-    ready_.notify_one();
-  }
-
-  void shutdown() override {
-    {
-      const std::lock_guard lock(mutex_);
-      shutdown_ = true;
-    }
-    ready_.notify_all();
-    space_.notify_all();
-    for (auto& t : threads_) {
-      t.join();
-    }
-  }
-
- private:
-  void work() {
-    pthread_setname_np(pthread_self(), "pf-mgmt-w");
-    while (true) {
-      std::function<void()> fn;
-      {
-        std::unique_lock lock(mutex_);
-        ready_.wait(lock, [&] { return !jobs_.empty() || shutdown_; });
-        if (jobs_.empty()) {
-          return;  // shut down, nothing left
-        }
-        fn = std::move(jobs_.front());
-        jobs_.pop_front();
-      }
-      space_.notify_one();
-      fn();
-    }
-  }
-
-  const std::size_t max_queued_;
-  std::mutex mutex_;
-  std::condition_variable ready_;
-  std::condition_variable space_;
-  std::deque<std::function<void()>> jobs_;
-  bool shutdown_ = false;
-  std::vector<std::thread> threads_;
-};
-
-int verify_any(int, X509_STORE_CTX*) {
-  return 1;  // any client certificate is accepted here; its fingerprint decides the lane
-}
-
 std::string sse_frame(const Event& e) {
   return fmt::format("id: {}\nevent: {}\ndata: {}\n\n", e.id, e.type, e.data);
 }
 
 }  // namespace
-
-bool is_loopback(std::string_view address) noexcept {
-  const std::string text(address);
-  in_addr v4{};
-  if (::inet_pton(AF_INET, text.c_str(), &v4) == 1) {
-    return (ntohl(v4.s_addr) >> 24) == 127;
-  }
-  in6_addr v6{};
-  if (::inet_pton(AF_INET6, text.c_str(), &v6) == 1) {
-    if (IN6_IS_ADDR_LOOPBACK(&v6)) {
-      return true;
-    }
-    return IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127;
-  }
-  return false;
-}
 
 struct HttpsServer::Impl {
   tls::Identity identity;
@@ -223,24 +137,15 @@ Result<std::unique_ptr<HttpsServer>> HttpsServer::start(HttpsOptions o, const Ro
   impl->counters = &counters;
   impl->bind = o.bind;
   Impl* self = impl.get();
-  impl->server = std::make_unique<httplib::SSLServer>([self](SSL_CTX& ctx) {
-    SSL_CTX_set_min_proto_version(&ctx, TLS1_2_VERSION);
-    SSL_CTX_set_verify(&ctx, SSL_VERIFY_PEER, verify_any);
-    return SSL_CTX_use_certificate(&ctx, self->identity.certificate.get()) == 1 &&
-           SSL_CTX_use_PrivateKey(&ctx, self->identity.key.get()) == 1 && SSL_CTX_check_private_key(&ctx) == 1;
-  });
-  auto& s = *impl->server;
-  if (!s.is_valid()) {
-    return fail(Errc::io, "management API: TLS setup failed");
+  auto server = make_https_server(impl->identity,
+                                  {.workers = o.workers, .queued = o.queued, .timeout = o.timeout,
+                                   .max_body_bytes = kMaxBodyBytes, .worker_thread = "pf-mgmt-w"},
+                                  true);
+  if (!server) {
+    return fail(server.error().code, "management API: {}", server.error().message);
   }
-  const auto workers = o.workers;
-  const auto queued = o.queued;
-  s.new_task_queue = [workers, queued] { return new BoundedQueue(workers, queued); };
-  s.set_payload_max_length(kMaxBodyBytes);
-  s.set_read_timeout(o.timeout);
-  s.set_write_timeout(o.timeout);
-  s.set_keep_alive_timeout(o.timeout.count());
-  s.set_keep_alive_max_count(100);
+  impl->server = std::move(*server);
+  auto& s = *impl->server;
   const auto handler = [self](const httplib::Request& in, httplib::Response& out) { self->handle(in, out); };
   s.Get(".*", handler);
   s.Post(".*", handler);
@@ -261,26 +166,13 @@ Result<std::unique_ptr<HttpsServer>> HttpsServer::start(HttpsOptions o, const Ro
     out.status = 500;
     out.set_content(r.body, r.content_type);
   });
-  int port = o.port;
-  if (o.port == 0) {
-    port = s.bind_to_any_port(o.bind);
-  } else if (!s.bind_to_port(o.bind, o.port)) {
-    port = -1;
-  }
-  if (port <= 0) {
-    return fail(Errc::io, "management API: cannot listen on {}:{} (in use by another program?)", o.bind, o.port);
-  }
   std::unique_ptr<HttpsServer> out(new HttpsServer(std::move(impl)));
-  out->port_ = static_cast<std::uint16_t>(port);
-  out->thread_ = std::jthread([srv = &s] {
-    pthread_setname_np(pthread_self(), "pf-mgmt");
-    srv->listen_after_bind();
-  });
-  // stop() is a no-op until the loop runs: wait for it so the destructor cannot hang.
-  for (int i = 0; i < 400 && !s.is_running(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  auto port = listen_in_thread(s, o.bind, o.port, "pf-mgmt", out->thread_);
+  if (!port) {
+    return fail(port.error().code, "management API: {}", port.error().message);
   }
-  kLog.info("management API on https://{}:{}/api/v1 (admin lane: loopback only)", o.bind, port);
+  out->port_ = *port;
+  kLog.info("management API on https://{}:{}/api/v1 (admin lane: loopback only)", o.bind, *port);
   return out;
 }
 
@@ -293,16 +185,6 @@ HttpsServer::~HttpsServer() {
   }
 }
 
-std::string HttpsServer::local_url() const {
-  const std::string& b = impl_->bind;
-  if (b == "0.0.0.0" || b.starts_with("127.")) {
-    return fmt::format("https://127.0.0.1:{}", port_);
-  }
-  if (b == "::" || b == "::1") {
-    return fmt::format("https://[::1]:{}", port_);
-  }
-  return b.find(':') != std::string::npos ? fmt::format("https://[{}]:{}", b, port_)
-                                          : fmt::format("https://{}:{}", b, port_);
-}
+std::string HttpsServer::local_url() const { return mgmt::local_url(impl_->bind, port_); }
 
 }  // namespace pf::mgmt

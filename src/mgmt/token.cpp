@@ -55,7 +55,7 @@ std::string_view bearer_token(std::string_view authorization) noexcept {
   return token;
 }
 
-Result<LoadedToken> load_or_create_token(const std::filesystem::path& config_dir, std::string_view override_value) {
+Result<LoadedToken> read_token(const std::filesystem::path& config_dir, std::string_view override_value) {
   if (!override_value.empty()) {
     if (override_value.size() < kMinTokenChars) {
       return fail(Errc::config_invalid, "PUNKTFUNK_MGMT_TOKEN is too short: use at least {} characters", kMinTokenChars);
@@ -64,31 +64,36 @@ Result<LoadedToken> load_or_create_token(const std::filesystem::path& config_dir
   }
   const auto file = config_dir / kTokenFile;
   auto text = read_small_file(file, 4096);
-  if (text) {
-    struct stat st {};
-    if (::stat(file.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
-      return fail(Errc::permission_denied, "{} is readable by others: chmod 600 it (and consider replacing the token)",
-                  file.string());
-    }
-    std::string_view t = *text;
-    while (!t.empty() && (t.back() == '\n' || t.back() == '\r')) {
-      t.remove_suffix(1);
-    }
-    if (t.size() != 64 || !is_hex(t)) {
-      return fail(Errc::malformed, "{} does not hold a token (64 hex digits); delete it to make a new one",
-                  file.string());
-    }
-    return LoadedToken{std::string(t), TokenOrigin::file};
-  }
-  if (text.error().code != Errc::not_found) {
+  if (!text) {
     return tl::unexpected(text.error());
+  }
+  struct stat st {};
+  if (::stat(file.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
+    return fail(Errc::permission_denied, "{} is readable by others: chmod 600 it (and consider replacing the token)",
+                file.string());
+  }
+  std::string_view t = *text;
+  while (!t.empty() && (t.back() == '\n' || t.back() == '\r')) {
+    t.remove_suffix(1);
+  }
+  if (t.size() != 64 || !is_hex(t)) {
+    return fail(Errc::malformed, "{} does not hold a token (64 hex digits); delete it to make a new one",
+                file.string());
+  }
+  return LoadedToken{std::string(t), TokenOrigin::file};
+}
+
+Result<LoadedToken> load_or_create_token(const std::filesystem::path& config_dir, std::string_view override_value) {
+  auto existing = read_token(config_dir, override_value);
+  if (existing || existing.error().code != Errc::not_found) {
+    return existing;
   }
   auto bytes = random_bytes(32);
   if (!bytes) {
     return tl::unexpected(bytes.error());
   }
   LoadedToken created{to_hex(*bytes), TokenOrigin::created};
-  if (auto written = write_file_atomic(file, created.secret + "\n", 0600); !written) {
+  if (auto written = write_file_atomic(config_dir / kTokenFile, created.secret + "\n", 0600); !written) {
     return tl::unexpected(written.error());
   }
   return created;

@@ -10,7 +10,7 @@
 #include "pf/core/fs.hpp"
 #include "pf/mgmt/api.hpp"
 #include "pf/mgmt/event_bus.hpp"
-#include "pf/mgmt/https_server.hpp"
+#include "pf/mgmt/https_listener.hpp"
 #include "pf/mgmt/log_buffer.hpp"
 #include "pf/mgmt/router.hpp"
 #include "pf/mgmt/stats_recorder.hpp"

@@ -40,6 +40,8 @@ struct HostSettings {
   std::uint16_t mgmt_port = 47990;
   std::string mgmt_bind = "0.0.0.0";  ///< paired clients read /host and /status from the LAN
   std::string mgmt_token;             ///< PUNKTFUNK_MGMT_TOKEN: overrides the mgmt-token file; never shown
+  std::uint16_t web_port = 47992;     ///< the web console (web serve)
+  std::string web_bind = "0.0.0.0";
 };
 
 struct HostConfigInput {

@@ -43,9 +43,6 @@ struct HttpsOptions {
 /// Whether a certificate fingerprint belongs to a paired client now.
 using PairedCheck = std::function<bool(std::string_view fingerprint)>;
 
-/// True for 127.0.0.0/8, ::1 and ::ffff:127.0.0.0/104.
-[[nodiscard]] bool is_loopback(std::string_view address) noexcept;
-
 class HttpsServer {
  public:
   /// `router` and `counters` must outlive the server.

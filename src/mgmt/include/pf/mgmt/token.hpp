@@ -40,7 +40,14 @@ struct LoadedToken {
   TokenOrigin origin = TokenOrigin::unset;
 };
 
-/// `override_value` (the environment's, when set) wins; else the file;
+/// `override_value` (the environment's, when set) wins; else the file
+/// (not_found when there is none). Never creates anything: for readers
+/// such as the web console.
+[[nodiscard]] Result<LoadedToken> read_token(const std::filesystem::path& config_dir,
+                                             std::string_view override_value);
+
+/// read_token, or when there is no file yet, a new token written to it with
+/// mode 0600. `override_value` (the environment's, when set) wins; else the file;
 /// else a new token is written to it with mode 0600. A file token of the
 /// wrong shape or mode is an error naming the file, never its content.
 [[nodiscard]] Result<LoadedToken> load_or_create_token(const std::filesystem::path& config_dir,
