@@ -17,10 +17,13 @@ fi
 ./scripts/setup.sh
 cmake --preset release >/dev/null
 cmake --build --preset release --target punktfunk-host -- --quiet
+# The web console's pages (for `punktfunk-host web serve`); the host runs without them.
+./scripts/build-web.sh || echo "run: the web console's pages were not built; the host runs regardless" >&2
 
 host=build/release/bin/punktfunk-host
 if [[ "$command" == serve ]]; then
   echo "run: starting $host serve (Ctrl-C stops it)"
   echo "run: effective configuration: $host config show"
+  echo "run: web console: $host web setup (password, once), then $host web serve (https://<host>:47992/)"
 fi
 exec "$host" "$command" "$@"

@@ -31,9 +31,14 @@ packages=(
   curl iproute2
   # an X application the end-to-end tests stream
   xterm
-  # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev
+  # tests and benchmarks; the web console's browser tests drive chromium
+  libgtest-dev libgmock-dev libbenchmark-dev chromium
 )
+# The web console's front end is built with Node and npm (scripts/build-web.sh);
+# Debian's own unless a newer Node is installed already.
+if ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 
 # The account display servers run as when the host runs as root (sway
 # refuses to run as root): a system user without a home or a login shell.

@@ -11,6 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ./scripts/setup.sh
+./scripts/build-web.sh
 
 read -r -a presets <<<"${PF_TEST_PRESETS:-fuzz tsan asan release}"
 jobs=$(nproc)
