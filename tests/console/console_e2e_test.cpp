@@ -372,5 +372,44 @@ TEST_F(ConsoleE2e, TheTokenGoesOnlyToTheHostsCertificate) {
   EXPECT_TRUE(seen.empty()) << "the impostor saw a request";
 }
 
+
+TEST(ConsoleSetup, MakesThePasswordOnceAndTheServiceUnit) {
+  test::TempDir tmp;
+  auto env = test::clean_environment();
+  env["HOME"] = (tmp.path() / "home").string();
+  env["XDG_CONFIG_HOME"] = (tmp.path() / "xdg").string();
+  env["PUNKTFUNK_CONFIG_DIR"] = (tmp.path() / "host").string();
+  const auto first = test::run({PF_HOST_BINARY, "web", "setup"}, env, tmp.path(), 30s);
+  ASSERT_EQ(first.exit.code, 0) << first.output;
+  const auto at = first.output.find("password: ");
+  ASSERT_NE(at, std::string::npos) << first.output;
+  const std::string password = first.output.substr(at + 10, 29);
+  EXPECT_TRUE(check_new_password(password));
+  const auto stored = read_password_file(tmp.path() / "host");
+  ASSERT_TRUE(stored && stored->has_value());
+  EXPECT_TRUE(verify_password(**stored, password));
+  EXPECT_EQ(test::mode_of(tmp.path() / "host" / kPasswordFile), 0600U);
+  EXPECT_EQ(stored->value().find(password), std::string::npos) << "only the hash is kept";
+  // The user service, pointing at this binary's `web serve` and config dir.
+  const auto unit = read_small_file(tmp.path() / "xdg" / "systemd" / "user" / "punktfunk-web.service", 4096);
+  ASSERT_TRUE(unit) << first.output;
+  EXPECT_NE(unit->find("web serve --config-dir " + (tmp.path() / "host").string()), std::string::npos) << *unit;
+  EXPECT_NE(unit->find("WantedBy=default.target"), std::string::npos);
+
+  // Again: the password stays and is not shown; the unit is rewritten.
+  const auto second = test::run({PF_HOST_BINARY, "web", "setup"}, env, tmp.path(), 30s);
+  ASSERT_EQ(second.exit.code, 0) << second.output;
+  EXPECT_EQ(second.output.find("password: "), std::string::npos) << second.output;
+  EXPECT_NE(second.output.find("already set"), std::string::npos);
+  EXPECT_TRUE(verify_password(**read_password_file(tmp.path() / "host"), password));
+  // --reset-password makes a new one; --no-service leaves units alone.
+  std::filesystem::remove(tmp.path() / "xdg" / "systemd" / "user" / "punktfunk-web.service");
+  const auto reset = test::run({PF_HOST_BINARY, "web", "setup", "--reset-password", "--no-service"}, env, tmp.path(), 30s);
+  ASSERT_EQ(reset.exit.code, 0) << reset.output;
+  EXPECT_NE(reset.output.find("password: "), std::string::npos);
+  EXPECT_FALSE(verify_password(**read_password_file(tmp.path() / "host"), password));
+  EXPECT_FALSE(std::filesystem::exists(tmp.path() / "xdg" / "systemd" / "user" / "punktfunk-web.service"));
+}
+
 }  // namespace
 }  // namespace pf::console
