@@ -55,5 +55,6 @@ struct Suite {
 [[nodiscard]] const Suite& fec_suite();
 [[nodiscard]] const Suite& crypto_suite();
 [[nodiscard]] const Suite& pipeline_suite();
+[[nodiscard]] const Suite& console_suite();
 
 }  // namespace pf::bench

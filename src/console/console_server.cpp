@@ -191,6 +191,9 @@ struct ConsoleServer::Impl {
   std::uint16_t port = 0;
   std::atomic<std::size_t> streams{0};
   std::atomic<bool> stopping{false};
+  Mutex pool_mutex;
+  std::string pool_url PF_GUARDED_BY(pool_mutex);
+  std::vector<std::unique_ptr<httplib::SSLClient>> pool PF_GUARDED_BY(pool_mutex);
   Mutex stream_mutex;
   std::set<httplib::SSLClient*> stream_clients PF_GUARDED_BY(stream_mutex);  ///< stopped by stop()
   log::RateLimitedLog refusals{kLog, log::Level::warn, std::chrono::seconds(10), "refused console requests"};
@@ -201,6 +204,13 @@ struct ConsoleServer::Impl {
   void handle(const httplib::Request& in, httplib::Response& out);
   void handle_auth(const httplib::Request& in, httplib::Response& out, const std::string& stored);
   void proxy(const httplib::Request& in, httplib::Response& out);
+  /// A client for the API that accepts only the host certificate.
+  [[nodiscard]] std::unique_ptr<httplib::SSLClient> upstream_client(const LocalEndpoint& endpoint);
+  /// Keep-alive connections to the API, reused while its address stays
+  /// the same: a request then costs no TLS handshake.
+  [[nodiscard]] std::unique_ptr<httplib::SSLClient> take_client(const std::string& url, const LocalEndpoint& endpoint)
+      PF_EXCLUDES(pool_mutex);
+  void give_back(const std::string& url, std::unique_ptr<httplib::SSLClient> client) PF_EXCLUDES(pool_mutex);
   void serve_file(const httplib::Request& in, httplib::Response& out);
 
   [[nodiscard]] bool signed_in(const httplib::Request& in) const;
@@ -408,6 +418,45 @@ void ConsoleServer::Impl::handle_auth(const httplib::Request& in, httplib::Respo
   set_error(out, 404, "not found");
 }
 
+std::unique_ptr<httplib::SSLClient> ConsoleServer::Impl::upstream_client(const LocalEndpoint& endpoint) {
+  auto client = std::make_unique<httplib::SSLClient>(endpoint.host, endpoint.port);
+  client->enable_server_certificate_verification(false);  // replaced by the pin below
+  SSL_CTX* ctx = client->ssl_context();
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+  SSL_CTX_set_cert_verify_callback(ctx, pinned_certificate, &identity.fingerprint);
+  client->set_url_encode(false);  // the target goes on as the browser sent it
+  client->set_tcp_nodelay(true);
+  client->set_keep_alive(true);
+  client->set_connection_timeout(3);
+  client->set_write_timeout(5);
+  return client;
+}
+
+std::unique_ptr<httplib::SSLClient> ConsoleServer::Impl::take_client(const std::string& url,
+                                                                     const LocalEndpoint& endpoint) {
+  {
+    const MutexLock lock(pool_mutex);
+    if (pool_url == url && !pool.empty()) {
+      auto client = std::move(pool.back());
+      pool.pop_back();
+      return client;
+    }
+  }
+  return upstream_client(endpoint);
+}
+
+void ConsoleServer::Impl::give_back(const std::string& url, std::unique_ptr<httplib::SSLClient> client) {
+  constexpr std::size_t kIdle = 4;
+  const MutexLock lock(pool_mutex);
+  if (pool_url != url) {
+    pool.clear();  // the host moved: its old connections are useless
+    pool_url = url;
+  }
+  if (pool.size() < kIdle) {
+    pool.push_back(std::move(client));
+  }
+}
+
 void ConsoleServer::Impl::proxy(const httplib::Request& in, httplib::Response& out) {
   const auto fail_upstream = [&](std::string message) {
     counters.upstream_failed.fetch_add(1, std::memory_order_relaxed);
@@ -429,14 +478,6 @@ void ConsoleServer::Impl::proxy(const httplib::Request& in, httplib::Response& o
     fail_upstream(fmt::format("the console cannot read the management token: {}", token.error().message));
     return;
   }
-  auto client = std::make_shared<httplib::SSLClient>(endpoint->host, endpoint->port);
-  client->enable_server_certificate_verification(false);  // replaced by the pin below
-  SSL_CTX* ctx = client->ssl_context();
-  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
-  SSL_CTX_set_cert_verify_callback(ctx, pinned_certificate, &identity.fingerprint);
-  client->set_url_encode(false);  // the target goes on as the browser sent it
-  client->set_connection_timeout(3);
-  client->set_write_timeout(5);
   httplib::Headers headers{{"Authorization", "Bearer " + token->secret}};
   for (const char* name : {"Content-Type", "Accept", "Last-Event-ID"}) {
     if (in.has_header(name)) {
@@ -450,6 +491,7 @@ void ConsoleServer::Impl::proxy(const httplib::Request& in, httplib::Response& o
       set_error(out, 503, fmt::format("at most {} consoles may follow events at once", options.max_event_streams));
       return;
     }
+    std::shared_ptr<httplib::SSLClient> client = upstream_client(*endpoint);
     client->set_read_timeout(60);  // the API sends a keep-alive every 15 s
     out.set_header("X-Accel-Buffering", "no");
     const std::string target = in.target;
@@ -489,6 +531,7 @@ void ConsoleServer::Impl::proxy(const httplib::Request& in, httplib::Response& o
         [this](bool) { streams.fetch_sub(1); });
     return;
   }
+  auto client = take_client(url, *endpoint);
   client->set_read_timeout(30);
   httplib::Request request;
   request.method = in.method;
@@ -505,6 +548,7 @@ void ConsoleServer::Impl::proxy(const httplib::Request& in, httplib::Response& o
     fail_upstream("the host refused the console's management token: does mgmt-token match the running host's?");
     return;
   }
+  give_back(url, std::move(client));
   out.status = result->status;
   const std::string type = result->get_header_value("Content-Type");
   out.set_content(result->body, type.empty() ? "application/json" : type);

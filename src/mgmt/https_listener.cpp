@@ -104,6 +104,9 @@ Result<std::unique_ptr<httplib::SSLServer>> make_https_server(const tls::Identit
   server->set_write_timeout(limits.timeout);
   server->set_keep_alive_timeout(limits.timeout.count());
   server->set_keep_alive_max_count(100);
+  // Headers and body leave in separate writes: without TCP_NODELAY a
+  // keep-alive answer waits for the peer's delayed ACK (~40 ms).
+  server->set_tcp_nodelay(true);
   return server;
 }
 

@@ -56,7 +56,8 @@ INSTANTIATE_TEST_SUITE_P(
                   {"gf8_encode_gbps", "gf8_encode_vs_isal_ratio", "gf8_decode20_p50_us",
                    "gf8_decode_vs_isal_speedup", "gf16_encode_848_170_ms", "gf16_decode_848_170_ms"}},
         SuiteKeys{"crypto", {"aesgcm_seal_gbps", "aesgcm_vs_evp_ratio"}},
-        SuiteKeys{"pipeline", {"pipeline_1mib_ms", "pipeline_1mib_loss10_ms"}}),
+        SuiteKeys{"pipeline", {"pipeline_1mib_ms", "pipeline_1mib_loss10_ms"}},
+        SuiteKeys{"console", {"console_proxy_vs_direct_ratio", "console_password_check_ms"}}),
     [](const auto& p) { return std::string(p.param.suite); });
 
 // The e2e harness: real host and client, two short runs. Its latency
