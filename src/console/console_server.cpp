@@ -601,30 +601,17 @@ Result<std::unique_ptr<ConsoleServer>> ConsoleServer::start(ConsoleOptions o) {
   impl->identity = std::move(identity->identity);
   impl->sealer = std::make_unique<CookieSealer>(*sealer);
   impl->epoch = std::move(*epoch);
-  auto server = mgmt::make_https_server(impl->identity,
-                                        {.workers = 16, .queued = 32, .timeout = std::chrono::seconds(5),
-                                         .max_body_bytes = 1 << 20, .worker_thread = "pf-web-w"},
-                                        false);
+  Impl* self = impl.get();
+  auto server = mgmt::make_https_server(
+      impl->identity,
+      {.workers = 16, .queued = 32, .timeout = std::chrono::seconds(5), .max_body_bytes = 1 << 20,
+       .worker_thread = "pf-web-w"},
+      false, [self](const httplib::Request& in, httplib::Response& out) { self->handle(in, out); });
   if (!server) {
     return fail(server.error().code, "web console: {}", server.error().message);
   }
   impl->server = std::move(*server);
-  Impl* self = impl.get();
   auto& s = *impl->server;
-  const auto handler = [self](const httplib::Request& in, httplib::Response& out) { self->handle(in, out); };
-  s.Get(".*", handler);
-  s.Post(".*", handler);
-  s.Put(".*", handler);
-  s.Patch(".*", handler);
-  s.Delete(".*", handler);
-  s.set_error_handler([](const httplib::Request&, httplib::Response& out) {
-    if (out.body.empty()) {
-      set_error(out, out.status, out.status == 413 ? "the body is too large" : fmt::format("HTTP {}", out.status));
-    }
-  });
-  s.set_exception_handler([](const httplib::Request&, httplib::Response& out, std::exception_ptr) {
-    set_error(out, 500, "internal error");
-  });
   std::unique_ptr<ConsoleServer> out(new ConsoleServer(std::move(impl)));
   Impl& i = *out->impl_;
   auto port = mgmt::listen_in_thread(s, i.options.bind, i.options.port, "pf-web", i.thread);

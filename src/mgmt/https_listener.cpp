@@ -7,6 +7,7 @@
 #include <deque>
 #include <mutex>
 
+#include <nlohmann/json.hpp>
 #include <openssl/ssl.h>
 
 namespace pf::mgmt {
@@ -74,6 +75,11 @@ class BoundedQueue final : public httplib::TaskQueue {
   std::vector<std::thread> threads_;
 };
 
+void set_json_error(httplib::Response& out, int status, std::string_view message) {
+  out.status = status;
+  out.set_content(nlohmann::json{{"error", message}, {"status", status}}.dump(), "application/json");
+}
+
 int verify_any(int, X509_STORE_CTX*) {
   return 1;  // any client certificate is accepted here; the handler decides what it is worth
 }
@@ -82,7 +88,7 @@ int verify_any(int, X509_STORE_CTX*) {
 
 Result<std::unique_ptr<httplib::SSLServer>> make_https_server(const tls::Identity& identity,
                                                               const ListenerLimits& limits,
-                                                              bool ask_client_certificate) {
+                                                              bool ask_client_certificate, HttpHandler handler) {
   const tls::Identity* id = &identity;
   auto server = std::make_unique<httplib::SSLServer>([id, ask_client_certificate](SSL_CTX& ctx) {
     SSL_CTX_set_min_proto_version(&ctx, TLS1_2_VERSION);
@@ -107,6 +113,22 @@ Result<std::unique_ptr<httplib::SSLServer>> make_https_server(const tls::Identit
   // Headers and body leave in separate writes: without TCP_NODELAY a
   // keep-alive answer waits for the peer's delayed ACK (~40 ms).
   server->set_tcp_nodelay(true);
+  server->Get(".*", handler);
+  server->Post(".*", handler);
+  server->Put(".*", handler);
+  server->Patch(".*", handler);
+  server->Delete(".*", handler);
+  const std::size_t max_body = limits.max_body_bytes;
+  server->set_error_handler([max_body](const httplib::Request&, httplib::Response& out) {
+    if (out.body.empty()) {
+      const std::string message =
+          out.status == 413 ? fmt::format("the body is over {} bytes", max_body) : fmt::format("HTTP {}", out.status);
+      set_json_error(out, out.status, message);
+    }
+  });
+  server->set_exception_handler([](const httplib::Request&, httplib::Response& out, std::exception_ptr) {
+    set_json_error(out, 500, "internal error");
+  });
   return server;
 }
 

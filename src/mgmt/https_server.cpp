@@ -137,35 +137,16 @@ Result<std::unique_ptr<HttpsServer>> HttpsServer::start(HttpsOptions o, const Ro
   impl->counters = &counters;
   impl->bind = o.bind;
   Impl* self = impl.get();
-  auto server = make_https_server(impl->identity,
-                                  {.workers = o.workers, .queued = o.queued, .timeout = o.timeout,
-                                   .max_body_bytes = kMaxBodyBytes, .worker_thread = "pf-mgmt-w"},
-                                  true);
+  auto server = make_https_server(
+      impl->identity,
+      {.workers = o.workers, .queued = o.queued, .timeout = o.timeout, .max_body_bytes = kMaxBodyBytes,
+       .worker_thread = "pf-mgmt-w"},
+      true, [self](const httplib::Request& in, httplib::Response& out) { self->handle(in, out); });
   if (!server) {
     return fail(server.error().code, "management API: {}", server.error().message);
   }
   impl->server = std::move(*server);
   auto& s = *impl->server;
-  const auto handler = [self](const httplib::Request& in, httplib::Response& out) { self->handle(in, out); };
-  s.Get(".*", handler);
-  s.Post(".*", handler);
-  s.Put(".*", handler);
-  s.Patch(".*", handler);
-  s.Delete(".*", handler);
-  s.set_error_handler([](const httplib::Request&, httplib::Response& out) {
-    if (!out.body.empty()) {
-      return;
-    }
-    const std::string message = out.status == 413 ? fmt::format("the body is over {} bytes", kMaxBodyBytes)
-                                                   : fmt::format("HTTP {}", out.status);
-    const Response r = error_response(out.status, message);
-    out.set_content(r.body, r.content_type);
-  });
-  s.set_exception_handler([](const httplib::Request&, httplib::Response& out, std::exception_ptr) {
-    const Response r = error_response(500, "internal error");
-    out.status = 500;
-    out.set_content(r.body, r.content_type);
-  });
   std::unique_ptr<HttpsServer> out(new HttpsServer(std::move(impl)));
   auto port = listen_in_thread(s, o.bind, o.port, "pf-mgmt", out->thread_);
   if (!port) {

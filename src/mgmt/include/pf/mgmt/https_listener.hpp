@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -24,15 +25,21 @@ struct ListenerLimits {
   const char* worker_thread = "pf-mgmt-w";  ///< at most 15 characters
 };
 
+using HttpHandler = std::function<void(const httplib::Request&, httplib::Response&)>;
+
 /// An SSLServer presenting `identity` (which must outlive it), TLS 1.2 or
-/// newer. `ask_client_certificate`: clients may present one (any is
-/// accepted by the handshake; the handler decides what it is worth).
-/// Connections are served by `limits.workers` threads with `limits.queued`
-/// more waiting; beyond that the accepting thread stops accepting and the
-/// kernel's backlog holds the rest.
+/// newer, passing every request of every method to `handler`. Errors
+/// httplib answers itself (an oversized body, a bad request line) and
+/// exceptions out of `handler` become `{"error", "status"}` JSON.
+/// `ask_client_certificate`: clients may present one (any is accepted by
+/// the handshake; the handler decides what it is worth). Connections are
+/// served by `limits.workers` threads with `limits.queued` more waiting;
+/// beyond that the accepting thread stops accepting and the kernel's
+/// backlog holds the rest.
 [[nodiscard]] Result<std::unique_ptr<httplib::SSLServer>> make_https_server(const tls::Identity& identity,
                                                                             const ListenerLimits& limits,
-                                                                            bool ask_client_certificate);
+                                                                            bool ask_client_certificate,
+                                                                            HttpHandler handler);
 
 /// Binds `bind`:`port` (0: any free port), starts the accepting thread
 /// named `thread_name` and waits until it accepts. Returns the port.
