@@ -13,12 +13,14 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { chromium } from 'playwright-core';
 
 const HOST = need('PF_HOST_BINARY');
 const CLIENT = need('PF_CLIENT_BINARY');
 const OUT = need('PF_TEST_OUTPUT');
 const CHROMIUM = process.env.PF_CHROMIUM ?? '/usr/bin/chromium';
+const { chromium } = await import('playwright-core').catch(() =>
+  fail('playwright-core is missing: run scripts/build-web.sh (it installs web/node_modules)'),
+);
 
 function need(name) {
   const v = process.env[name];
