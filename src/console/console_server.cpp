@@ -45,6 +45,23 @@ void set_error(httplib::Response& out, int status, std::string_view message, jso
   set_json(out, status, extra);
 }
 
+/// A minimal page for browsers (no script, no style: the CSP allows neither inline).
+void set_page(httplib::Response& out, int status, std::string_view title, std::string_view text) {
+  std::string escaped;
+  for (const char c : text) {
+    switch (c) {
+      case '<': escaped += "&lt;"; break;
+      case '>': escaped += "&gt;"; break;
+      case '&': escaped += "&amp;"; break;
+      default: escaped += c;
+    }
+  }
+  out.status = status;
+  out.set_content(
+      fmt::format("<!doctype html><title>punktfunk console</title><h1>{}</h1><p>{}</p>", title, escaped),
+      "text/html; charset=utf-8");
+}
+
 std::string content_type_of(const std::filesystem::path& file) {
   static const std::map<std::string, std::string> kTypes{
       {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
@@ -288,11 +305,7 @@ void ConsoleServer::Impl::handle(const httplib::Request& in, httplib::Response& 
     if (api || auth) {
       set_error(out, 503, why);
     } else {
-      out.status = 503;
-      out.set_content(fmt::format("<!doctype html><title>punktfunk console</title><h1>The console is locked</h1>"
-                                  "<p>{}</p>",
-                                  why),
-                      "text/html; charset=utf-8");
+      set_page(out, 503, "The console is locked", why);
     }
     return;
   }
@@ -565,11 +578,8 @@ void ConsoleServer::Impl::serve_file(const httplib::Request& in, httplib::Respon
   auto content = read_small_file(file, 16U << 20);
   if (!content) {
     if (path == "/index.html") {
-      out.status = 500;
-      out.set_content(fmt::format("<!doctype html><title>punktfunk console</title><h1>The console's pages are "
-                                  "missing</h1><p>No {} — build them with scripts/build-web.sh.</p>",
-                                  file.string()),
-                      "text/html; charset=utf-8");
+      set_page(out, 500, "The console's pages are missing",
+               fmt::format("No {}: build them with scripts/build-web.sh.", file.string()));
       return;
     }
     set_error(out, 404, "not found");
