@@ -31,8 +31,9 @@ packages=(
   curl iproute2
   # an X application the end-to-end tests stream
   xterm
-  # tests and benchmarks; the web console's browser tests drive chromium
-  libgtest-dev libgmock-dev libbenchmark-dev chromium
+  # tests and benchmarks; the web console's browser tests drive chromium;
+  # the ops tests check the generated units with systemd-analyze
+  libgtest-dev libgmock-dev libbenchmark-dev chromium systemd
 )
 # The web console's front end is built with Node and npm (scripts/build-web.sh);
 # Debian's own unless a newer Node is installed already.

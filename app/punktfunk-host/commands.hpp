@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "pf/config/host_config.hpp"
 
@@ -74,5 +76,26 @@ struct WebServeCommand {
 };
 /// The web console until SIGINT or SIGTERM.
 [[nodiscard]] int run_web_serve(const config::HostConfig& config, const WebServeCommand& command);
+
+struct ServiceCommand {
+  std::string action;  ///< start, stop, restart, status, run, unit
+  bool with_console = false;
+  int give_up_after = 5;  ///< fast failures in a row before the supervisor gives up
+  std::string unit;       ///< for `unit`: host or web
+  OutputFormat format = OutputFormat::text;
+  std::vector<std::string> global_args;  ///< --config-dir, --system, --set …, handed to the children
+};
+/// The host as a service without systemd (a pidfile supervisor), and the
+/// systemd units.
+[[nodiscard]] int run_service(const config::HostConfig& config, const ServiceCommand& command);
+
+/// Other programs holding the host's ports, and other streaming hosts:
+/// exit 1 when there is one.
+[[nodiscard]] int run_detect_conflicts(const config::HostConfig& config, OutputFormat format);
+
+/// punktfunk-host.service ("host") or punktfunk-web.service ("web") for
+/// `binary`, the user or system variant after config.mode.
+[[nodiscard]] std::string render_unit(const config::HostConfig& config, std::string_view which,
+                                      const std::filesystem::path& binary);
 
 }  // namespace pf::host

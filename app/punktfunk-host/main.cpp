@@ -162,6 +162,34 @@ int main(int argc, char** argv) {
   auto* web_serve_cmd = web->add_subcommand("serve", "Serve the console (HTTPS, PUNKTFUNK_WEB_PORT) until SIGTERM");
   web_serve_cmd->add_option("--web-root", web_serve.web_root, "Directory of the built pages (index.html)");
 
+  auto* conflicts = app.add_subcommand("detect-conflicts",
+                                       "Programs holding the host's ports and other streaming hosts (exit 1 if any)");
+  conflicts->add_flag("--json", json, "Print JSON");
+  ServiceCommand service_command;
+  auto* service = app.add_subcommand("service", "The host as a service where systemd is not PID 1, and its units");
+  service->require_subcommand(1);
+  for (const auto& [name, what] : std::vector<std::pair<std::string, std::string>>{
+           {"start", "Start the supervisor in the background and wait until the host answers"},
+           {"stop", "Stop the supervisor and what it runs (≤ 30 s)"},
+           {"restart", "stop, then start"},
+           {"status", "Whether it runs and the host answers (exit 0), else exit 3"},
+           {"run", "The supervisor in the foreground: restarts a failed host with backoff"}}) {
+    auto* sub = service->add_subcommand(name, what);
+    if (name == "status") {
+      sub->add_flag("--json", json, "Print JSON");
+    }
+    if (name == "start" || name == "restart" || name == "run") {
+      sub->add_flag("--with-console", service_command.with_console, "Also run and supervise `web serve`");
+      sub->add_option("--give-up-after", service_command.give_up_after,
+                      "Give up after this many failures in a row, each within 10 s of starting")
+          ->check(CLI::Range(1, 100));
+    }
+  }
+  auto* unit = service->add_subcommand("unit", "Print the systemd unit (user, or system with --system)");
+  unit->add_option("which", service_command.unit, "host or web")
+      ->required()
+      ->check(CLI::IsMember({"host", "web"}));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -208,6 +236,23 @@ int main(int argc, char** argv) {
   if (clients->parsed()) {
     clients_command.action = clients->get_subcommands().front()->get_name();
     return run_clients(*loaded, clients_command, format);
+  }
+  if (conflicts->parsed()) {
+    return run_detect_conflicts(*loaded, format);
+  }
+  if (service->parsed()) {
+    service_command.action = service->get_subcommands().front()->get_name();
+    service_command.format = format;
+    if (!options.config_dir.empty()) {
+      service_command.global_args.insert(service_command.global_args.end(), {"--config-dir", options.config_dir});
+    }
+    if (options.system) {
+      service_command.global_args.emplace_back("--system");
+    }
+    for (const std::string& set : options.sets) {
+      service_command.global_args.insert(service_command.global_args.end(), {"--set", set});
+    }
+    return run_service(*loaded, service_command);
   }
   if (setup->parsed()) {
     return run_web_setup(*loaded, web_setup);

@@ -33,25 +33,6 @@ std::filesystem::path find_web_root(const std::string& chosen) {
   return PF_SOURCE_WEB_DIST;
 }
 
-std::string unit_text(const config::HostConfig& cfg) {
-  const bool system = cfg.mode == config::InstallMode::system;
-  return fmt::format(
-      "[Unit]\n"
-      "Description=punktfunk web console (HTTPS :{})\n"
-      "After=network-online.target\n"
-      "\n"
-      "[Service]\n"
-      "ExecStart={} web serve{} --config-dir {}\n"
-      "Restart=on-failure\n"
-      "RestartSec=2\n"
-      "NoNewPrivileges=yes\n"
-      "\n"
-      "[Install]\n"
-      "WantedBy={}\n",
-      cfg.settings.web_port, sibling_executable("punktfunk-host").string(), system ? " --system" : "",
-      cfg.settings.config_dir.string(), system ? "multi-user.target" : "default.target");
-}
-
 /// Writes (or updates) punktfunk-web.service; enables and (re)starts it
 /// when systemd runs here.
 int install_service(const config::HostConfig& cfg) {
@@ -71,7 +52,7 @@ int install_service(const config::HostConfig& cfg) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   const auto unit = dir / "punktfunk-web.service";
-  if (auto written = write_file_atomic(unit, unit_text(cfg), 0644); !written) {
+  if (auto written = write_file_atomic(unit, render_unit(cfg, "web", sibling_executable("punktfunk-host")), 0644); !written) {
     fmt::print(stderr, "web setup: {}\n", written.error().message);
     return kExitFailure;
   }

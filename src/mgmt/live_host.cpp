@@ -2,7 +2,10 @@
 
 #include <unistd.h>
 
+#include <fstream>
+
 #include <fmt/format.h>
+#include <openssl/evp.h>
 
 #include "pf/core/build_info.hpp"
 #include "pf/core/fs.hpp"
@@ -16,6 +19,31 @@
 
 namespace pf::mgmt {
 namespace {
+
+/// SHA-256 of the running executable, as hex: which build answers (a
+/// deploy checks it changed). Empty if the file cannot be read.
+std::string executable_sha256() {
+  std::ifstream in("/proc/self/exe", std::ios::binary);
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  if (!in || ctx == nullptr || EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) != 1) {
+    EVP_MD_CTX_free(ctx);
+    return {};
+  }
+  std::vector<char> buffer(1 << 20);
+  while (in) {
+    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    EVP_DigestUpdate(ctx, buffer.data(), static_cast<std::size_t>(in.gcount()));
+  }
+  unsigned char digest[32];
+  unsigned int n = 0;
+  EVP_DigestFinal_ex(ctx, digest, &n);
+  EVP_MD_CTX_free(ctx);
+  std::string hex;
+  for (unsigned i = 0; i < n; ++i) {
+    hex += fmt::format("{:02x}", digest[i]);
+  }
+  return hex;
+}
 
 using nlohmann::json;
 const log::Logger kLog{"mgmt"};
@@ -165,6 +193,10 @@ json LiveHost::host() {
           {"version", build_info::version},
           {"revision", build_info::revision},
           {"build_type", build_info::build_type},
+          {"executable_sha256", [] {
+             static const std::string digest = executable_sha256();  // once: the file is large
+             return digest;
+           }()},
           {"os", "linux"},
           {"codecs", {"h264", "hevc"}},
           {"encoders", encoders},
