@@ -2,7 +2,20 @@
 # Builds the web console (web/ → web/dist/). Installs its packages with
 # `npm ci` only when node_modules is missing or older than package-lock.json,
 # so a second run only rebuilds. Prints one line saying what it did.
+#
+#   scripts/build-web.sh [--prefix DIR]
+#
+# With --prefix (an installation by scripts/install.sh) it then swaps the
+# served pages, DIR/share/punktfunk/web, for the new build by renames and
+# checks that the console answers. The console reads its pages from disk on
+# every request, so it needs no restart: browsers get the new pages on their
+# next load.
 set -euo pipefail
+
+prefix=""
+if [ "${1:-}" = --prefix ]; then
+  prefix="$2"
+fi
 
 web="$(cd "$(dirname "${BASH_SOURCE[0]}")/../web" && pwd)"
 cd "$web"
@@ -33,3 +46,26 @@ fi
 
 quiet npm run build
 echo "build-web: $installed, built $(find dist -type f | wc -l) files into web/dist"
+
+if [ -n "$prefix" ]; then
+  share="$prefix/share/punktfunk"
+  if [ ! -d "$share" ]; then
+    echo "build-web: nothing installed under $prefix (run scripts/install.sh)" >&2
+    exit 1
+  fi
+  rm -rf "$share/web.new" "$share/web.old"
+  cp -r dist "$share/web.new"
+  # Two renames a moment apart: a request in between gets a 404 for a page
+  # at worst, never a mix of old and new files.
+  [ -d "$share/web" ] && mv "$share/web" "$share/web.old"
+  mv "$share/web.new" "$share/web"
+  rm -rf "$share/web.old"
+  port="$("$prefix/bin/punktfunk-host" config show | awk '$1 == "PUNKTFUNK_WEB_PORT" { print $2 }')"
+  code="$(curl -sk -o /dev/null -w '%{http_code}' "https://127.0.0.1:${port:-47992}/" || true)"
+  case "$code" in
+    200) echo "build-web: swapped the pages under $share/web; the console answers" ;;
+    503) echo "build-web: swapped the pages under $share/web; the console answers (locked: run web setup)" ;;
+    *) echo "build-web: swapped the pages under $share/web; the console does not answer on :${port:-47992} (HTTP $code)" >&2
+       exit 1 ;;
+  esac
+fi

@@ -69,9 +69,8 @@ for b in punktfunk-host pf-vdisplay punktfunk-client; do
 done
 put "$repo/host.env.example" "$share/host.env.example" 0644
 if [ -f "$repo/web/dist/index.html" ]; then
-  rm -rf "$share/web.new"
+  rm -rf "$share/web.new" "$share/web.old"
   cp -r "$repo/web/dist" "$share/web.new"
-  rm -rf "$share/web.old"
   [ -d "$share/web" ] && mv "$share/web" "$share/web.old"
   mv "$share/web.new" "$share/web"
   rm -rf "$share/web.old"

@@ -114,6 +114,13 @@ TEST_F(Ops, InstallDeployRollBackAndUninstall) {
   ASSERT_TRUE(before.value("healthy", false)) << before.dump();
   EXPECT_EQ(served_digest(), file_digest(host));
 
+  // New pages: swapped under the running console, which answers.
+  const auto pages = script("build-web.sh", {"--prefix", prefix().string()}, 300s);
+  ASSERT_EQ(pages.exit.code, 0) << pages.output;
+  EXPECT_NE(pages.output.find("the console answers"), std::string::npos) << pages.output;
+  EXPECT_TRUE(std::filesystem::exists(prefix() / "share" / "punktfunk" / "web" / "index.html"));
+  EXPECT_FALSE(std::filesystem::exists(prefix() / "share" / "punktfunk" / "web.old"));
+
   // A good change: the new binary serves, after a short downtime.
   const auto good = deploy(copy_build(tmp_.path() / "good"), tmp_.path() / "good");
   ASSERT_EQ(good.exit.code, 0) << good.output;
