@@ -119,3 +119,30 @@ export class ErrorBoundary extends Component<{ children: ComponentChildren }, { 
     );
   }
 }
+
+/** A column heading; `num` right-aligns it like its numbers. */
+export type Column = string | { label: string; num?: boolean };
+
+/** A table that becomes labelled cards on a phone; `children` are its body rows. */
+export function Table(props: { columns: Column[]; class?: string; children: ComponentChildren }) {
+  return (
+    <div class="table-wrap">
+      <table class={props.class ? `table cards ${props.class}` : 'table cards'}>
+        <thead>
+          <tr>
+            {props.columns.map((c, i) =>
+              typeof c === 'string' ? (
+                <th key={i}>{c}</th>
+              ) : (
+                <th key={i} class={c.num ? 'num' : undefined}>
+                  {c.label}
+                </th>
+              ),
+            )}
+          </tr>
+        </thead>
+        <tbody>{props.children}</tbody>
+      </table>
+    </div>
+  );
+}

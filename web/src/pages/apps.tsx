@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { api, seg } from '../api';
 import { useConfirm } from '../components/confirm';
 import { toast } from '../components/toasts';
-import { Badge, Empty, ErrorBanner, Loading, Page, Panel } from '../components/ui';
+import { Badge, Empty, ErrorBanner, Loading, Page, Panel, Table } from '../components/ui';
 import { useResource } from '../hooks';
 import type { App } from '../types';
 
@@ -232,64 +232,51 @@ export function Apps() {
         ) : list.length === 0 ? (
           <Empty>No app.</Empty>
         ) : (
-          <div class="table-wrap">
-            <table class="table cards">
-              <thead>
-                <tr>
-                  <th>App</th>
-                  <th>Command</th>
-                  <th>Working dir</th>
-                  <th>Environment</th>
-                  <th />
-                </tr>
-              </thead>
-              <tbody>
-                {list.map((a) => (
-                  <tr key={a.id} data-testid="app-row" data-app={a.id}>
-                    <td>
-                      <strong>{a.name}</strong> {a.builtin && <Badge tone="info">built in</Badge>}
-                      <div class="sub">
-                        <code>{a.id}</code>
-                      </div>
-                    </td>
-                    <td data-label="Command">
-                      {a.command.length ? (
-                        <code class="wrap">{joinCommand(a.command)}</code>
-                      ) : (
-                        <span class="muted">the desktop</span>
-                      )}
-                    </td>
-                    <td data-label="Working dir">
-                      {a.working_dir ? <code>{a.working_dir}</code> : <span class="muted">—</span>}
-                    </td>
-                    <td data-label="Environment">
-                      {Object.keys(a.env).length ? (
-                        <code class="wrap">
-                          {Object.entries(a.env)
-                            .map(([k, v]) => `${k}=${v}`)
-                            .join(' ')}
-                        </code>
-                      ) : (
-                        <span class="muted">—</span>
-                      )}
-                    </td>
-                    <td class="row-actions">
-                      {!a.builtin && (
-                        <>
-                          <button type="button" class="small" onClick={() => open(a)} data-testid="app-edit">
-                            Edit
-                          </button>
-                          <button type="button" class="small danger" onClick={() => remove(a)} data-testid="app-remove">
-                            Remove
-                          </button>
-                        </>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table columns={['App', 'Command', 'Working dir', 'Environment', '']}>
+            {list.map((a) => (
+              <tr key={a.id} data-testid="app-row" data-app={a.id}>
+                <td>
+                  <strong>{a.name}</strong> {a.builtin && <Badge tone="info">built in</Badge>}
+                  <div class="sub">
+                    <code>{a.id}</code>
+                  </div>
+                </td>
+                <td data-label="Command">
+                  {a.command.length ? (
+                    <code class="wrap">{joinCommand(a.command)}</code>
+                  ) : (
+                    <span class="muted">the desktop</span>
+                  )}
+                </td>
+                <td data-label="Working dir">
+                  {a.working_dir ? <code>{a.working_dir}</code> : <span class="muted">—</span>}
+                </td>
+                <td data-label="Environment">
+                  {Object.keys(a.env).length ? (
+                    <code class="wrap">
+                      {Object.entries(a.env)
+                        .map(([k, v]) => `${k}=${v}`)
+                        .join(' ')}
+                    </code>
+                  ) : (
+                    <span class="muted">—</span>
+                  )}
+                </td>
+                <td class="row-actions">
+                  {!a.builtin && (
+                    <>
+                      <button type="button" class="small" onClick={() => open(a)} data-testid="app-edit">
+                        Edit
+                      </button>
+                      <button type="button" class="small danger" onClick={() => remove(a)} data-testid="app-remove">
+                        Remove
+                      </button>
+                    </>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </Table>
         )}
       </Panel>
     </Page>

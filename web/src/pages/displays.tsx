@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api';
 import { attempt, toast } from '../components/toasts';
-import { Badge, Empty, ErrorBanner, Fingerprint, Loading, Page, Panel } from '../components/ui';
+import { Badge, Empty, ErrorBanner, Fingerprint, Loading, Page, Panel, Table } from '../components/ui';
 import { fmtDuration } from '../format';
 import { useAction, useNow, useResource } from '../hooks';
 import type { Display, DisplaySettings } from '../types';
@@ -49,48 +49,43 @@ export function Displays() {
         ) : state.data.length === 0 ? (
           <Empty>No virtual display: one starts when a client connects.</Empty>
         ) : (
-          <div class="table-wrap">
-            <table class="table cards">
-              <thead>
-                <tr>
-                  <th>Display</th>
-                  <th>State</th>
-                  <th>Mode</th>
-                  <th>Client</th>
-                  <th class="num">Sessions</th>
-                  <th class="num">Generation</th>
-                  <th>Goes in</th>
-                </tr>
-              </thead>
-              <tbody>
-                {state.data.map((d) => (
-                  <tr key={d.display} data-testid="display-row" data-display={d.display} data-state={d.state}>
-                    <td data-label="Display">
-                      <strong>{d.display}</strong>
-                    </td>
-                    <td data-label="State">
-                      <Badge tone={toneOf(d.state)}>{d.state}</Badge>
-                    </td>
-                    <td data-label="Mode">{d.mode}</td>
-                    <td data-label="Client">
-                      <Fingerprint fp={d.client} />
-                    </td>
-                    <td data-label="Sessions" class="num">
-                      {d.sessions}
-                    </td>
-                    <td data-label="Generation" class="num">
-                      {d.generation}
-                    </td>
-                    <td data-label="Goes in" data-testid="display-countdown">
-                      {d.expires_in_ms !== undefined
-                        ? fmtDuration(d.expires_in_ms - (now - received.current) + 999)
-                        : '—'}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table
+            columns={[
+              'Display',
+              'State',
+              'Mode',
+              'Client',
+              { label: 'Sessions', num: true },
+              { label: 'Generation', num: true },
+              'Goes in',
+            ]}
+          >
+            {state.data.map((d) => (
+              <tr key={d.display} data-testid="display-row" data-display={d.display} data-state={d.state}>
+                <td data-label="Display">
+                  <strong>{d.display}</strong>
+                </td>
+                <td data-label="State">
+                  <Badge tone={toneOf(d.state)}>{d.state}</Badge>
+                </td>
+                <td data-label="Mode">{d.mode}</td>
+                <td data-label="Client">
+                  <Fingerprint fp={d.client} />
+                </td>
+                <td data-label="Sessions" class="num">
+                  {d.sessions}
+                </td>
+                <td data-label="Generation" class="num">
+                  {d.generation}
+                </td>
+                <td data-label="Goes in" data-testid="display-countdown">
+                  {d.expires_in_ms !== undefined
+                    ? fmtDuration(d.expires_in_ms - (now - received.current) + 999)
+                    : '—'}
+                </td>
+              </tr>
+            ))}
+          </Table>
         )}
       </Panel>
       <PolicyEditor />

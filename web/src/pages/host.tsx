@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api';
 import { toast } from '../components/toasts';
-import { Badge, ErrorBanner, Facts, Loading, Page, Panel } from '../components/ui';
+import { Badge, ErrorBanner, Facts, Loading, Page, Panel, Table } from '../components/ui';
 import { fmtBytes } from '../format';
 import { useAction, useResource } from '../hooks';
 import type { Gpus, HostInfo } from '../types';
@@ -40,37 +40,25 @@ export function Host() {
             </Panel>
           </div>
           <Panel title="Encoders">
-            <div class="table-wrap">
-              <table class="table cards">
-                <thead>
-                  <tr>
-                    <th>Encoder</th>
-                    <th>Codec</th>
-                    <th>Kind</th>
-                    <th>Available</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {h.encoders.map((e) => (
-                    <tr key={`${e.name}/${e.codec}`} data-testid="encoder-row" data-encoder={e.name}>
-                      <td>
-                        <strong>{e.name}</strong>
-                      </td>
-                      <td data-label="Codec">{e.codec}</td>
-                      <td data-label="Kind">{e.kind}</td>
-                      <td data-label="Available">
-                        {e.available ? <Badge tone="ok">yes</Badge> : <Badge tone="bad">no</Badge>}
-                        {e.why && (
-                          <div class="sub why" data-testid="encoder-why">
-                            {e.why}
-                          </div>
-                        )}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <Table columns={['Encoder', 'Codec', 'Kind', 'Available']}>
+              {h.encoders.map((e) => (
+                <tr key={`${e.name}/${e.codec}`} data-testid="encoder-row" data-encoder={e.name}>
+                  <td>
+                    <strong>{e.name}</strong>
+                  </td>
+                  <td data-label="Codec">{e.codec}</td>
+                  <td data-label="Kind">{e.kind}</td>
+                  <td data-label="Available">
+                    {e.available ? <Badge tone="ok">yes</Badge> : <Badge tone="bad">no</Badge>}
+                    {e.why && (
+                      <div class="sub why" data-testid="encoder-why">
+                        {e.why}
+                      </div>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </Table>
           </Panel>
           <GpuPanel initial={h.gpus} />
         </>

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, seg } from '../api';
 import { useConfirm } from '../components/confirm';
 import { attempt, toast } from '../components/toasts';
-import { Badge, Empty, ErrorBanner, Fingerprint, Loading, Page, Panel } from '../components/ui';
+import { Badge, Empty, ErrorBanner, Fingerprint, Loading, Page, Panel, Table } from '../components/ui';
 import { fmtDuration, fmtRelative } from '../format';
 import { useAction, useNow, useResource } from '../hooks';
 import { ACCESS_LEVELS, type Access, type Client, type Knock, type PairWindow } from '../types';
@@ -157,56 +157,42 @@ function Pending() {
       ) : list.length === 0 ? (
         <Empty>No client is knocking.</Empty>
       ) : (
-        <div class="table-wrap">
-          <table class="table cards">
-            <thead>
-              <tr>
-                <th>Client</th>
-                <th>Fingerprint</th>
-                <th>From</th>
-                <th>Waiting</th>
-                <th>Access</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {list.map((k) => (
-                <tr key={k.id} data-testid="pending-row">
-                  <td>
-                    <strong>{k.name || 'unnamed'}</strong>
-                  </td>
-                  <td data-label="Fingerprint">
-                    <Fingerprint fp={k.fingerprint} />
-                  </td>
-                  <td data-label="From">{k.peer}</td>
-                  <td data-label="Waiting">
-                    {fmtDuration(k.waiting_s * 1000)}{' '}
-                    <span class="muted">(gives up in {fmtDuration(k.expires_in_s * 1000)})</span>
-                  </td>
-                  <td data-label="Access">
-                    <AccessSelect
-                      value={access[k.id] ?? 'full'}
-                      onChange={(a) => setAccess({ ...access, [k.id]: a })}
-                    />
-                  </td>
-                  <td class="row-actions">
-                    <button
-                      type="button"
-                      class="small primary"
-                      onClick={() => approve(k)}
-                      data-testid="pending-approve"
-                    >
-                      Approve
-                    </button>
-                    <button type="button" class="small danger" onClick={() => deny(k)} data-testid="pending-deny">
-                      Deny
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table columns={['Client', 'Fingerprint', 'From', 'Waiting', 'Access', '']}>
+          {list.map((k) => (
+            <tr key={k.id} data-testid="pending-row">
+              <td>
+                <strong>{k.name || 'unnamed'}</strong>
+              </td>
+              <td data-label="Fingerprint">
+                <Fingerprint fp={k.fingerprint} />
+              </td>
+              <td data-label="From">{k.peer}</td>
+              <td data-label="Waiting">
+                {fmtDuration(k.waiting_s * 1000)}{' '}
+                <span class="muted">(gives up in {fmtDuration(k.expires_in_s * 1000)})</span>
+              </td>
+              <td data-label="Access">
+                <AccessSelect
+                  value={access[k.id] ?? 'full'}
+                  onChange={(a) => setAccess({ ...access, [k.id]: a })}
+                />
+              </td>
+              <td class="row-actions">
+                <button
+                  type="button"
+                  class="small primary"
+                  onClick={() => approve(k)}
+                  data-testid="pending-approve"
+                >
+                  Approve
+                </button>
+                <button type="button" class="small danger" onClick={() => deny(k)} data-testid="pending-deny">
+                  Deny
+                </button>
+              </td>
+            </tr>
+          ))}
+        </Table>
       )}
     </Panel>
   );
@@ -271,67 +257,53 @@ function Clients() {
       ) : list.length === 0 ? (
         <Empty>No paired client.</Empty>
       ) : (
-        <div class="table-wrap">
-          <table class="table cards">
-            <thead>
-              <tr>
-                <th>Client</th>
-                <th>Access</th>
-                <th>Expires</th>
-                <th>Paired</th>
-                <th>Last seen</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {list.map((c) => (
-                <tr key={c.fingerprint} data-testid="client-row">
-                  <td>
-                    <strong>{c.name || 'unnamed'}</strong> {c.expired && <Badge tone="bad">expired</Badge>}
-                    <div class="sub">
-                      <Fingerprint fp={c.fingerprint} />
-                    </div>
-                  </td>
-                  <td data-label="Access">
-                    <AccessSelect
-                      value={c.access}
-                      onChange={(a) => update(c, { access: a })}
-                      testid="client-access"
-                      label={`Access of ${c.name}`}
-                    />
-                  </td>
-                  <td data-label="Expires">
-                    <div>{fmtRelative(c.expires_at, now)}</div>
-                    <select
-                      class="small"
-                      value=""
-                      aria-label={`Change the expiry of ${c.name}`}
-                      onChange={(e) => {
-                        const v = e.currentTarget.value;
-                        e.currentTarget.value = '';
-                        if (v) void update(c, { expires: v });
-                      }}
-                    >
-                      <option value="">Change…</option>
-                      {EXPIRIES.map(([v, label]) => (
-                        <option key={v} value={v}>
-                          {label}
-                        </option>
-                      ))}
-                    </select>
-                  </td>
-                  <td data-label="Paired">{fmtRelative(c.paired_at, now)}</td>
-                  <td data-label="Last seen">{fmtRelative(c.last_seen, now)}</td>
-                  <td class="row-actions">
-                    <button type="button" class="small danger" onClick={() => unpair(c)} data-testid="unpair">
-                      Unpair
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table columns={['Client', 'Access', 'Expires', 'Paired', 'Last seen', '']}>
+          {list.map((c) => (
+            <tr key={c.fingerprint} data-testid="client-row">
+              <td>
+                <strong>{c.name || 'unnamed'}</strong> {c.expired && <Badge tone="bad">expired</Badge>}
+                <div class="sub">
+                  <Fingerprint fp={c.fingerprint} />
+                </div>
+              </td>
+              <td data-label="Access">
+                <AccessSelect
+                  value={c.access}
+                  onChange={(a) => update(c, { access: a })}
+                  testid="client-access"
+                  label={`Access of ${c.name}`}
+                />
+              </td>
+              <td data-label="Expires">
+                <div>{fmtRelative(c.expires_at, now)}</div>
+                <select
+                  class="small"
+                  value=""
+                  aria-label={`Change the expiry of ${c.name}`}
+                  onChange={(e) => {
+                    const v = e.currentTarget.value;
+                    e.currentTarget.value = '';
+                    if (v) void update(c, { expires: v });
+                  }}
+                >
+                  <option value="">Change…</option>
+                  {EXPIRIES.map(([v, label]) => (
+                    <option key={v} value={v}>
+                      {label}
+                    </option>
+                  ))}
+                </select>
+              </td>
+              <td data-label="Paired">{fmtRelative(c.paired_at, now)}</td>
+              <td data-label="Last seen">{fmtRelative(c.last_seen, now)}</td>
+              <td class="row-actions">
+                <button type="button" class="small danger" onClick={() => unpair(c)} data-testid="unpair">
+                  Unpair
+                </button>
+              </td>
+            </tr>
+          ))}
+        </Table>
       )}
     </Panel>
   );

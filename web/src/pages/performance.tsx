@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, messageOf, seg } from '../api';
 import { Chart, type Series } from '../components/chart';
 import { attempt } from '../components/toasts';
-import { Badge, Empty, ErrorBanner, Loading, Page, Panel } from '../components/ui';
+import { Badge, Empty, ErrorBanner, Loading, Page, Panel, Table } from '../components/ui';
 import { fmtBytes, fmtInt, fmtKbps, fmtTime, fmtUs } from '../format';
 import { useResource } from '../hooks';
 import { STAGES, type Recording, type StatsSample } from '../types';
@@ -210,54 +210,41 @@ function Recordings({ viewing, onView }: { viewing: string | null; onView: (id: 
       ) : recordings.length === 0 ? (
         <Empty>No recording yet. A recording keeps every sample on disk until it is deleted.</Empty>
       ) : (
-        <div class="table-wrap">
-          <table class="table cards">
-            <thead>
-              <tr>
-                <th>Recording</th>
-                <th>Started</th>
-                <th class="num">Samples</th>
-                <th class="num">Size</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {recordings.map((r) => (
-                <tr key={r.id} data-testid="recording-row" class={viewing === r.id ? 'selected' : ''}>
-                  <td>
-                    <code>{r.id}</code> {r.running && <Badge tone="warn">recording</Badge>}
-                  </td>
-                  <td data-label="Started">{fmtTime(r.started_unix_ms)}</td>
-                  <td data-label="Samples" class="num">
-                    {fmtInt(r.samples)}
-                  </td>
-                  <td data-label="Size" class="num">
-                    {fmtBytes(r.bytes)}
-                  </td>
-                  <td class="row-actions">
-                    <button
-                      type="button"
-                      class="small"
-                      onClick={() => onView(r.id)}
-                      data-testid="recording-view-button"
-                    >
-                      View
-                    </button>
-                    <button
-                      type="button"
-                      class="small danger"
-                      disabled={r.running}
-                      onClick={() => remove(r)}
-                      data-testid="recording-delete"
-                    >
-                      Delete
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table columns={['Recording', 'Started', { label: 'Samples', num: true }, { label: 'Size', num: true }, '']}>
+          {recordings.map((r) => (
+            <tr key={r.id} data-testid="recording-row" class={viewing === r.id ? 'selected' : ''}>
+              <td>
+                <code>{r.id}</code> {r.running && <Badge tone="warn">recording</Badge>}
+              </td>
+              <td data-label="Started">{fmtTime(r.started_unix_ms)}</td>
+              <td data-label="Samples" class="num">
+                {fmtInt(r.samples)}
+              </td>
+              <td data-label="Size" class="num">
+                {fmtBytes(r.bytes)}
+              </td>
+              <td class="row-actions">
+                <button
+                  type="button"
+                  class="small"
+                  onClick={() => onView(r.id)}
+                  data-testid="recording-view-button"
+                >
+                  View
+                </button>
+                <button
+                  type="button"
+                  class="small danger"
+                  disabled={r.running}
+                  onClick={() => remove(r)}
+                  data-testid="recording-delete"
+                >
+                  Delete
+                </button>
+              </td>
+            </tr>
+          ))}
+        </Table>
       )}
     </Panel>
   );

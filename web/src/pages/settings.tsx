@@ -1,7 +1,8 @@
+import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { api, auth, notifySignedOut } from '../api';
 import { toast } from '../components/toasts';
-import { Badge, ErrorBanner, Loading, Page, Panel } from '../components/ui';
+import { Badge, ErrorBanner, Loading, Page, Panel, Table } from '../components/ui';
 import { useAction, useResource } from '../hooks';
 import type { Setting } from '../types';
 
@@ -34,6 +35,30 @@ export function Settings() {
   );
 }
 
+
+/** One password input of the change form. */
+function PasswordField(props: {
+  label: ComponentChildren;
+  autocomplete: string;
+  value: string;
+  onInput: (value: string) => void;
+  testid: string;
+}) {
+  return (
+    <label class="field">
+      <span>{props.label}</span>
+      <input
+        type="password"
+        autocomplete={props.autocomplete}
+        value={props.value}
+        required
+        onInput={(e) => props.onInput(e.currentTarget.value)}
+        data-testid={props.testid}
+      />
+    </label>
+  );
+}
+
 function PasswordForm() {
   const [current, setCurrent] = useState('');
   const [next, setNext] = useState('');
@@ -58,39 +83,27 @@ function PasswordForm() {
   return (
     <Panel title="Console password">
       <form class="stack" onSubmit={submit} data-testid="password-form">
-        <label class="field">
-          <span>Current password</span>
-          <input
-            type="password"
-            autocomplete="current-password"
-            value={current}
-            required
-            onInput={(e) => setCurrent(e.currentTarget.value)}
-            data-testid="password-current"
-          />
-        </label>
-        <label class="field">
-          <span>New password (at least {MIN_PASSWORD} characters)</span>
-          <input
-            type="password"
-            autocomplete="new-password"
-            value={next}
-            required
-            onInput={(e) => setNext(e.currentTarget.value)}
-            data-testid="password-new"
-          />
-        </label>
-        <label class="field">
-          <span>New password again</span>
-          <input
-            type="password"
-            autocomplete="new-password"
-            value={again}
-            required
-            onInput={(e) => setAgain(e.currentTarget.value)}
-            data-testid="password-again"
-          />
-        </label>
+        <PasswordField
+          label="Current password"
+          autocomplete="current-password"
+          value={current}
+          onInput={setCurrent}
+          testid="password-current"
+        />
+        <PasswordField
+          label={<>New password (at least {MIN_PASSWORD} characters)</>}
+          autocomplete="new-password"
+          value={next}
+          onInput={setNext}
+          testid="password-new"
+        />
+        <PasswordField
+          label="New password again"
+          autocomplete="new-password"
+          value={again}
+          onInput={setAgain}
+          testid="password-again"
+        />
         {error && (
           <p class="inline-error" role="alert" data-testid="password-error">
             {error}
@@ -132,86 +145,74 @@ function HostSettings() {
       {!settings.data ? (
         settings.loading && <Loading />
       ) : (
-        <div class="table-wrap">
-          <table class="table cards settings-table">
-            <thead>
-              <tr>
-                <th>Setting</th>
-                <th>Value</th>
-                <th>Source</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {settings.data.settings.map((s) => (
-                <tr key={s.key} data-testid="setting-row">
-                  <td>
-                    <code>{s.key}</code>
-                    <div class="sub">{s.doc}</div>
-                    {s.accepted && <div class="sub">Accepts: {s.accepted}</div>}
-                  </td>
-                  <td data-label="Value">
-                    {editing === s.key ? (
-                      <form
-                        class="inline-form"
-                        onSubmit={(e) => {
-                          e.preventDefault();
-                          void patch(s.key, value);
-                        }}
-                      >
-                        <input
-                          type="text"
-                          class="mono"
-                          value={value}
-                          aria-label={s.key}
-                          onInput={(e) => setValue(e.currentTarget.value)}
-                        />
-                        <button type="submit" class="small primary" disabled={save.busy}>
-                          Save
-                        </button>
-                        <button type="button" class="small ghost" onClick={() => setEditing(null)}>
-                          Cancel
-                        </button>
-                      </form>
-                    ) : (
-                      <>
-                        <code class="wrap">{s.value || <span class="muted">(empty)</span>}</code>
-                        {s.default && s.value !== s.default && <div class="sub">default: {s.default}</div>}
-                        {s.console !== undefined && <div class="sub">console: {s.console}</div>}
-                      </>
+        <Table class="settings-table" columns={['Setting', 'Value', 'Source', '']}>
+          {settings.data.settings.map((s) => (
+            <tr key={s.key} data-testid="setting-row">
+              <td>
+                <code>{s.key}</code>
+                <div class="sub">{s.doc}</div>
+                {s.accepted && <div class="sub">Accepts: {s.accepted}</div>}
+              </td>
+              <td data-label="Value">
+                {editing === s.key ? (
+                  <form
+                    class="inline-form"
+                    onSubmit={(e) => {
+                      e.preventDefault();
+                      void patch(s.key, value);
+                    }}
+                  >
+                    <input
+                      type="text"
+                      class="mono"
+                      value={value}
+                      aria-label={s.key}
+                      onInput={(e) => setValue(e.currentTarget.value)}
+                    />
+                    <button type="submit" class="small primary" disabled={save.busy}>
+                      Save
+                    </button>
+                    <button type="button" class="small ghost" onClick={() => setEditing(null)}>
+                      Cancel
+                    </button>
+                  </form>
+                ) : (
+                  <>
+                    <code class="wrap">{s.value || <span class="muted">(empty)</span>}</code>
+                    {s.default && s.value !== s.default && <div class="sub">default: {s.default}</div>}
+                    {s.console !== undefined && <div class="sub">console: {s.console}</div>}
+                  </>
+                )}
+                {editing === s.key && save.error && <p class="inline-error">{save.error}</p>}
+              </td>
+              <td data-label="Source">
+                <Badge tone={s.source === 'default' ? 'neutral' : 'info'}>{s.source ?? '—'}</Badge>
+              </td>
+              <td class="row-actions">
+                {s.editable && editing !== s.key && (
+                  <>
+                    <button
+                      type="button"
+                      class="small"
+                      onClick={() => {
+                        save.clear();
+                        setEditing(s.key);
+                        setValue(s.console ?? s.value ?? '');
+                      }}
+                    >
+                      Edit
+                    </button>
+                    {s.console !== undefined && (
+                      <button type="button" class="small ghost" onClick={() => patch(s.key, null)}>
+                        Reset
+                      </button>
                     )}
-                    {editing === s.key && save.error && <p class="inline-error">{save.error}</p>}
-                  </td>
-                  <td data-label="Source">
-                    <Badge tone={s.source === 'default' ? 'neutral' : 'info'}>{s.source ?? '—'}</Badge>
-                  </td>
-                  <td class="row-actions">
-                    {s.editable && editing !== s.key && (
-                      <>
-                        <button
-                          type="button"
-                          class="small"
-                          onClick={() => {
-                            save.clear();
-                            setEditing(s.key);
-                            setValue(s.console ?? s.value ?? '');
-                          }}
-                        >
-                          Edit
-                        </button>
-                        {s.console !== undefined && (
-                          <button type="button" class="small ghost" onClick={() => patch(s.key, null)}>
-                            Reset
-                          </button>
-                        )}
-                      </>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+                  </>
+                )}
+              </td>
+            </tr>
+          ))}
+        </Table>
       )}
     </Panel>
   );
