@@ -70,7 +70,7 @@ void print_summary(const pf::client::ClientReport& r) {
              "  frames             {} received, {} decoded, {} verified, {} corrupt, {} lost, {} FEC-recovered, "
              "{} skipped while frozen\n"
              "  recovery           {} keyframes, {} recovery points, {} invalidations sent, {} keyframe requests, "
-             "longest freeze {:.0f} ms\n"
+             "longest freeze {:.0f} ms ({} frames)\n"
              "  capture → decoded  p50 {:.2f} ms  p99 {:.2f} ms\n"
              "  capture → received p50 {:.2f} ms  p99 {:.2f} ms   decode p50 {:.2f} ms\n"
              "  host               capture → sent p50 {:.2f} ms  p99 {:.2f} ms  (wait {:.2f}, convert {:.2f}, encode "
@@ -80,7 +80,7 @@ void print_summary(const pf::client::ClientReport& r) {
              r.session_id, r.mode.width, r.mode.height, r.last_width, r.last_height, r.frames_received,
              r.frames_decoded, r.frames_verified, r.frames_corrupt, r.frames_lost, r.frames_recovered,
              r.frames_skipped, r.keyframes, r.recovery_points, r.invalidations, r.keyframe_requests,
-             r.max_freeze_ms, r.e2e_p50_ms, r.e2e_p99_ms, r.received_p50_ms, r.received_p99_ms, r.decode_p50_ms,
+             r.max_freeze_ms, r.max_freeze_frames, r.e2e_p50_ms, r.e2e_p99_ms, r.received_p50_ms, r.received_p99_ms, r.decode_p50_ms,
              r.host_p50_ms, r.host_p99_ms, r.host.capture_wait_p50_us / 1000.0, r.host.convert_p50_us / 1000.0,
              r.host.encode_p50_us / 1000.0, r.host.packetize_p50_us / 1000.0, r.host.send_p50_us / 1000.0,
              r.host.fec_pct, r.clock_offset_ms, r.clock_rtt_ms, r.cpu_pct);

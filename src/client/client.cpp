@@ -403,6 +403,7 @@ std::string report_json(const ClientReport& r) {
   put("datagrams", static_cast<double>(r.datagrams));
   put("datagrams_dropped_by_knob", static_cast<double>(r.datagrams_dropped_by_knob));
   put("max_freeze_ms", r.max_freeze_ms);
+  put("max_freeze_frames", r.max_freeze_frames);
   put("e2e_p50_ms", r.e2e_p50_ms);
   put("e2e_p99_ms", r.e2e_p99_ms);
   put("received_p50_ms", r.received_p50_ms);

@@ -205,6 +205,10 @@ void Receiver::on_frame(const transport::ReceivedFrame& frame) {
     counts_.max_freeze_ms = std::max(counts_.max_freeze_ms, ms(decoded - last_decoded_));
   }
   last_decoded_ = decoded;
+  if (last_decoded_index_) {
+    counts_.max_freeze_frames = std::max(counts_.max_freeze_frames, frame.frame_index - *last_decoded_index_ - 1);
+  }
+  last_decoded_index_ = frame.frame_index;
   counts_.last_width = picture->width;
   counts_.last_height = picture->height;
   const TimePoint capture = at_ns(frame.capture_ns) - Nanos(offset_ns_.load(std::memory_order_relaxed));

@@ -72,6 +72,7 @@ class Receiver final : public transport::FrameSink {
   TimePoint frozen_since_ PF_GUARDED_BY(mutex_){};
   TimePoint last_keyframe_request_ PF_GUARDED_BY(mutex_){};
   TimePoint last_decoded_ PF_GUARDED_BY(mutex_){};
+  std::optional<std::uint32_t> last_decoded_index_ PF_GUARDED_BY(mutex_);
   std::optional<std::uint64_t> keyframe_request_mark_ PF_GUARDED_BY(mutex_);  // frames received at the request
   // The last decoded picture's planes (kept when a snapshot is wanted).
   std::vector<std::uint8_t> last_luma_ PF_GUARDED_BY(mutex_), last_cb_ PF_GUARDED_BY(mutex_),

@@ -59,7 +59,11 @@ TEST(StreamingSoak, FivePercentLossFor60SecondsIsRepairedWithShortFreezes) {
   // frames in flight when the client quit.
   EXPECT_GE(r.number("frames_decoded") + static_cast<double>(kFramesInFlightAtQuit), 0.99 * static_cast<double>(s.video.frames));
   EXPECT_EQ(r.number("frames_verified"), r.number("frames_decoded"));
-  EXPECT_LT(r.number("max_freeze_ms"), 250);
+  // No freeze longer than 250 ms, counted on the stream's own clock: at most
+  // 15 frames at 60 fps in a row never shown. The wall-clock figure is
+  // printed; on a shared machine a pause of the whole machine lengthens it
+  // without the stream losing anything, so it is not what is asserted.
+  EXPECT_LE(r.number("max_freeze_frames"), 15);
   EXPECT_GT(r.number("frames_recovered"), 0);
   // Each recovery the host served (an invalidation, or an IDR where that
   // was impossible) answers a request the client counted.
@@ -69,7 +73,9 @@ TEST(StreamingSoak, FivePercentLossFor60SecondsIsRepairedWithShortFreezes) {
             << ", invalidations asked " << r.number("invalidations") << ", served by invalidation "
             << s.video.invalidations << ", by IDR " << s.video.idr_fallbacks << ", already answered "
             << s.video.stale_invalidations << ", FEC " << r.number("fec_pct")
-            << " %, longest freeze " << r.number("max_freeze_ms") << " ms\n";
+            << " %, longest freeze " << r.number("max_freeze_ms") << " ms (" << r.number("max_freeze_frames")
+            << " frames)\n";
+  ::testing::Test::RecordProperty("max_freeze_ms", std::to_string(r.number("max_freeze_ms")));
 }
 
 // Our own PNG (8-bit RGB, filter 0 on every row), back to pixels.

@@ -35,7 +35,7 @@ TEST(Streaming, LossIsRepairedByFecOrRecoveredWithoutCorruption) {
   EXPECT_GT(r.number("frames_recovered"), 0);
   EXPECT_EQ(r.number("frames_corrupt"), 0);
   EXPECT_GE(r.number("frames_decoded"), 0.97 * received);
-  EXPECT_LT(r.number("max_freeze_ms"), 250);
+  EXPECT_LE(r.number("max_freeze_frames"), 15);  // 250 ms at 60 fps, on the stream's clock (see the soak)
   EXPECT_GT(r.number("fec_pct"), 1);  // adapted to the reported loss
 }
 

@@ -84,7 +84,11 @@ struct ClientReport {
   std::uint64_t bytes = 0;
   double seconds = 0;
   double first_frame_ms = 0;  ///< connect → first decoded picture
-  double max_freeze_ms = 0;
+  double max_freeze_ms = 0;          ///< longest wall-clock gap between decoded pictures
+  /// The same gap in the stream's own frames: how many frames the host
+  /// encoded that were never shown in a row (lost, or skipped while frozen).
+  /// A pause of the whole machine stops both ends and leaves it unchanged.
+  std::uint32_t max_freeze_frames = 0;
   double e2e_p50_ms = 0, e2e_p99_ms = 0;            ///< capture → decoded
   double received_p50_ms = 0, received_p99_ms = 0;  ///< capture → reassembled
   double reassemble_p50_ms = 0, reassemble_p99_ms = 0;  ///< first packet → reassembled
