@@ -21,6 +21,11 @@ find_package(ZLIB REQUIRED)                                            # zlib1g-
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)              # libsodium-dev
 pkg_check_modules(AVAHI REQUIRED IMPORTED_TARGET avahi-client)            # libavahi-client-dev
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)           # libcpp-httplib-dev: the management API
+# Sound: the session's null sink and its monitor (libpulse), Opus, and the
+# reference client's playback (SDL2).
+pkg_check_modules(PULSE REQUIRED IMPORTED_TARGET libpulse libpulse-simple)  # libpulse-dev
+pkg_check_modules(OPUS REQUIRED IMPORTED_TARGET opus)                        # libopus-dev
+pkg_check_modules(SDL2 REQUIRED IMPORTED_TARGET sdl2)                        # libsdl2-dev
 # NVENC is loaded at run time; the build needs only its headers.
 find_path(NVENC_INCLUDE_DIR ffnvcodec/nvEncodeAPI.h REQUIRED)         # libffmpeg-nvenc-dev
 # libyuv-dev ships no pkg-config file or CMake package: header and library by name.

@@ -29,6 +29,10 @@ packages=(
   # the management API tests: a real HTTPS client from another network
   # namespace (curl, iproute2)
   curl iproute2
+  # sound: the session's sink (libpulse; the host starts Debian's pulseaudio
+  # when no server is reachable; pulseaudio-utils' pacat plays the tests'
+  # tones), Opus, and the client's playback (SDL2)
+  libpulse-dev pulseaudio pulseaudio-utils libopus-dev libsdl2-dev
   # an X application the end-to-end tests stream
   xterm
   # tests and benchmarks; the web console's browser tests drive chromium;

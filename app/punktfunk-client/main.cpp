@@ -76,14 +76,19 @@ void print_summary(const pf::client::ClientReport& r) {
              "  host               capture → sent p50 {:.2f} ms  p99 {:.2f} ms  (wait {:.2f}, convert {:.2f}, encode "
              "{:.2f}, packetize {:.2f}, send {:.2f} ms p50), FEC {} %\n"
              "  clock              offset {:.3f} ms, rtt {:.3f} ms\n"
-             "  cpu                {:.0f} % of one core\n",
+             "  cpu                {:.0f} % of one core\n"
+             "  sound              {} channels: {} frames received, {} played, {} from the redundant copy, {} "
+             "concealed, {} late; capture → played p50 {:.2f} ms p99 {:.2f} ms, A/V offset {:+.2f} ms\n",
              r.session_id, r.mode.width, r.mode.height, r.last_width, r.last_height, r.frames_received,
              r.frames_decoded, r.frames_verified, r.frames_corrupt, r.frames_lost, r.frames_recovered,
              r.frames_skipped, r.keyframes, r.recovery_points, r.invalidations, r.keyframe_requests,
              r.max_freeze_ms, r.max_freeze_frames, r.e2e_p50_ms, r.e2e_p99_ms, r.received_p50_ms, r.received_p99_ms, r.decode_p50_ms,
              r.host_p50_ms, r.host_p99_ms, r.host.capture_wait_p50_us / 1000.0, r.host.convert_p50_us / 1000.0,
              r.host.encode_p50_us / 1000.0, r.host.packetize_p50_us / 1000.0, r.host.send_p50_us / 1000.0,
-             r.host.fec_pct, r.clock_offset_ms, r.clock_rtt_ms, r.cpu_pct);
+             r.host.fec_pct, r.clock_offset_ms, r.clock_rtt_ms, r.cpu_pct, r.audio_channels,
+             r.audio_frames_received, r.audio_frames_played, r.audio_frames_from_redundancy,
+             r.audio_frames_concealed, r.audio_frames_late, r.audio_latency_p50_ms, r.audio_latency_p99_ms,
+             r.av_offset_ms);
 }
 
 void print_hosts(const std::vector<pf::discovery::FoundHost>& hosts, bool json) {
@@ -136,6 +141,11 @@ int main(int argc, char** argv) {
   connect->add_option("--stats-json", stats_json, "Write the session's figures to FILE as JSON");
   connect->add_option("--save-frame", o.save_frame, "Write the last decoded picture to FILE.png");
   connect->add_option("--record", o.record, "Write the received elementary stream (Annex-B) to FILE");
+  connect->add_option("--audio-channels", o.audio_channels, "Sound: 2 (stereo, default), 6 (5.1), 8 (7.1), 0 = none")
+      ->check(CLI::IsMember({0U, 2U, 6U, 8U}));
+  connect->add_option("--audio-out", o.audio_out, "Write the sound to FILE.wav (16-bit) instead of playing it");
+  bool no_play = false;
+  connect->add_flag("--no-audio-play", no_play, "Receive and count the sound but do not play it");
   bool no_summary = false;
   connect->add_flag("--no-summary", no_summary, "Skip the closing summary (the live status line stays)");
   connect->add_option("--latency-csv", o.latency_csv,
@@ -174,6 +184,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
+  o.audio_play = !no_play;
   if (discover->parsed()) {
     pf::log::configure(pf::log::Spec{});
     auto found = pf::discovery::browse(seconds_of(discover_seconds));

@@ -102,6 +102,17 @@ Result<std::unique_ptr<HostRuntime>> HostRuntime::start(const config::HostConfig
   native.allow_tofu = s.allow_tofu;
   native.max_sessions = s.max_sessions;
   native.default_bitrate_kbps = s.bitrate_kbps;
+  if (s.audio) {
+    // Started from this (the main) thread: a daemon of our own lives as long as it.
+    auto pulse = audio::PulseServer::ensure(s.state_dir / "pulse");
+    if (pulse) {
+      host->pulse_ = std::move(*pulse);
+      native.pulse = host->pulse_.get();
+      native.audio_bitrate_kbps = s.audio_bitrate_kbps;
+    } else {
+      kLog.warn("sessions stream without sound: {}", pulse.error().message);
+    }
+  }
   native.source = static_cast<control::DisplaySource>(display_settings->backend);
   native.events = publish;
   auto server = session::NativeServer::start(native, *host->displays_);

@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "admin_socket.hpp"
+#include "pf/audio/pulse.hpp"
 #include "pf/config/host_config.hpp"
 #include "pf/core/result.hpp"
 #include "pf/discovery/mdns.hpp"
@@ -46,6 +47,7 @@ class HostRuntime {
   vdisplay::Backend backend_ = vdisplay::Backend::synthetic;
   std::optional<vdisplay::DisplayService> displays_;
   std::shared_ptr<mgmt::EventBus> events_ = mgmt::EventBus::create();
+  std::unique_ptr<audio::PulseServer> pulse_;  // before the server: its sessions' sinks live in it
   std::unique_ptr<session::NativeServer> server_;
   std::unique_ptr<mgmt::LiveHost> live_;
   std::unique_ptr<mgmt::Management> mgmt_;

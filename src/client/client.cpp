@@ -18,6 +18,7 @@
 #include "pf/tls/identity.hpp"
 #include "pf/transport/packet.hpp"
 #include "pf/transport/packetizer.hpp"
+#include "audio_receiver.hpp"
 #include "receiver.hpp"
 
 namespace pf::client {
@@ -31,6 +32,31 @@ constexpr Nanos kOncePerSecond = std::chrono::seconds(1);
 constexpr Nanos kQuickProbe = std::chrono::milliseconds(100);
 
 std::uint64_t ns_of(TimePoint t) { return static_cast<std::uint64_t>(t.time_since_epoch().count()); }
+
+// The session's sound: the layout the host announced (checked before a
+// decoder is built from it), a reassembler for stream 3, the playout.
+Result<std::unique_ptr<AudioReceiver>> open_audio(const ClientOptions& o, const control::Welcome& welcome,
+                                                  const crypto::SessionKey& key) {
+  audio::Layout layout;
+  layout.channels = welcome.audio_channels;
+  layout.streams = welcome.audio_streams;
+  layout.coupled = welcome.audio_coupled;
+  layout.mapping = welcome.audio_mapping;
+  auto opener = crypto::Opener::create(key, crypto::Direction::host_to_client_audio);
+  if (!opener) {
+    return tl::unexpected(opener.error());
+  }
+  transport::ReceiverConfig rc;
+  rc.stream = transport::Stream::audio;
+  rc.max_frames_in_flight = 4;
+  rc.max_frame_bytes = 4096;
+  rc.max_bytes_in_flight = 4 * 4096 + 4 * transport::kMaxShardBytes;
+  auto reassembler = transport::Reassembler::create(rc, std::move(*opener));
+  if (!reassembler) {
+    return tl::unexpected(reassembler.error());
+  }
+  return AudioReceiver::create(o, layout, std::move(*reassembler));
+}
 
 struct Connection {
   net::ControlStream stream;
@@ -61,6 +87,7 @@ Result<Connection> connect(const ClientOptions& o, const tls::Identity& identity
   hello.codecs = static_cast<std::uint32_t>(o.codec == VideoCodec::hevc ? control::Codec::hevc : control::Codec::h264);
   hello.mode = o.mode;
   hello.bitrate_kbps = o.bitrate_kbps;
+  hello.audio_channels = static_cast<std::uint8_t>(o.audio_channels);
   hello.name = o.name.substr(0, control::kMaxNameBytes);
   if (auto sent = stream.send(hello); !sent) {
     return tl::unexpected(sent.error());
@@ -168,6 +195,18 @@ Result<ClientReport> run_client(const ClientOptions& o, const std::atomic<bool>&
   Feedback feedback(std::move(*feedback_packetizer));
   const net::Address data_address = host->with_port(welcome.data_port);
   Receiver receiver(o, welcome.source, std::move(*reassembler), std::move(*decoder), *socket);
+  std::unique_ptr<AudioReceiver> sound;
+  if (welcome.audio_channels != 0) {
+    auto opened = open_audio(o, welcome, key);
+    if (!opened) {
+      kLog.warn("no sound: {}", opened.error().message);
+    } else {
+      sound = std::move(*opened);
+      receiver.set_audio(sound.get());
+    }
+  } else if (o.audio_channels != 0) {
+    kLog.info("the host streams no sound in this session");
+  }
   receiver.start();
   if (auto sent = stream.send(control::Start{socket->local().port()}); !sent) {
     return tl::unexpected(sent.error());
@@ -307,6 +346,9 @@ Result<ClientReport> run_client(const ClientOptions& o, const std::atomic<bool>&
             best_rtt_ms = rtt_ms;
             const std::int64_t offset = ((t2 - t1) + (t3 - t4)) / 2;
             receiver.set_clock_offset(offset);
+            if (sound) {
+              sound->set_clock_offset(offset);
+            }
             report.clock_offset_ms = static_cast<double>(offset) / 1e6;
             report.clock_rtt_ms = rtt_ms;
           }
@@ -347,6 +389,11 @@ Result<ClientReport> run_client(const ClientOptions& o, const std::atomic<bool>&
   }
   receiver.stop();
   receiver.report(report, true);
+  if (sound) {
+    sound->stop();
+    sound->report(report);
+    report.av_offset_ms = report.audio_latency_p50_ms - report.e2e_p50_ms;
+  }
   report.cpu_pct = 100.0 * static_cast<double>((process_cpu_time() - cpu_at_start).count()) /
                    static_cast<double>(std::max<Nanos::rep>(1, (steady_clock().now() - started).count()));
   report.host_p50_ms = quantile(host_p50s, 0.5);
@@ -404,6 +451,17 @@ std::string report_json(const ClientReport& r) {
   put("datagrams_dropped_by_knob", static_cast<double>(r.datagrams_dropped_by_knob));
   put("max_freeze_ms", r.max_freeze_ms);
   put("max_freeze_frames", r.max_freeze_frames);
+  put("audio_channels", r.audio_channels);
+  put("audio_frames_received", static_cast<double>(r.audio_frames_received));
+  put("audio_frames_played", static_cast<double>(r.audio_frames_played));
+  put("audio_frames_from_redundancy", static_cast<double>(r.audio_frames_from_redundancy));
+  put("audio_frames_concealed", static_cast<double>(r.audio_frames_concealed));
+  put("audio_frames_late", static_cast<double>(r.audio_frames_late));
+  put("audio_frames_malformed", static_cast<double>(r.audio_frames_malformed));
+  put("audio_frames_lost", static_cast<double>(r.audio_frames_lost));
+  put("audio_latency_p50_ms", r.audio_latency_p50_ms);
+  put("audio_latency_p99_ms", r.audio_latency_p99_ms);
+  put("av_offset_ms", r.av_offset_ms);
   put("e2e_p50_ms", r.e2e_p50_ms);
   put("e2e_p99_ms", r.e2e_p99_ms);
   put("received_p50_ms", r.received_p50_ms);

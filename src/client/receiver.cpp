@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "audio_receiver.hpp"
 #include "pf/client/png.hpp"
 #include "pf/net/tcp.hpp"
 #include "pf/synth/synthetic.hpp"
@@ -111,6 +112,10 @@ void Receiver::run(const std::stop_token& stop) {
           ++counts_.datagrams;
           counts_.bytes += d.size();
           window_bytes_ += d.size();
+        }
+        if (audio_ != nullptr && d.size() > 2 && d[2] == static_cast<std::uint8_t>(transport::Stream::audio)) {
+          audio_->receive(d, now);
+          continue;
         }
         reassembler_->receive(d, now, *this);
       }

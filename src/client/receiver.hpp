@@ -27,6 +27,9 @@ class Receiver final : public transport::FrameSink {
            Decoder decoder, const net::UdpSocket& socket);
   ~Receiver();
 
+  /// The session's sound, fed stream-3 datagrams from the receive thread
+  /// (borrowed; set before start()).
+  void set_audio(class AudioReceiver* audio) noexcept { audio_ = audio; }
   void start();
   /// Ends the receive thread after the datagrams in hand (a frame being
   /// decoded is finished and counted), so a final report is consistent.
@@ -55,6 +58,7 @@ class Receiver final : public transport::FrameSink {
   const control::DisplaySource source_;
   const net::UdpSocket& socket_;
   std::optional<transport::Reassembler> reassembler_;  // receive thread only
+  AudioReceiver* audio_ = nullptr;
   Decoder decoder_;                                    // receive thread only
   std::ofstream record_;
   std::ofstream latency_csv_;  // receive thread only

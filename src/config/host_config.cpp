@@ -41,7 +41,7 @@ Status parse_bind(std::string_view v, std::string& out) {
   return ok();
 }
 
-const std::array<Key<HostSettings>, 15> kHostKeys = {{
+const std::array<Key<HostSettings>, 17> kHostKeys = {{
     {{kConfigDirKey, "", "an absolute directory path",
       "Directory holding host.env, the host's keys and tokens, and its settings files. Default: "
       "$XDG_CONFIG_HOME/punktfunk, else ~/.config/punktfunk; /etc/punktfunk with --system.",
@@ -136,6 +136,28 @@ const std::array<Key<HostSettings>, 15> kHostKeys = {{
          return tl::unexpected(n.error());
        }
        s.bitrate_kbps = static_cast<std::uint32_t>(*n);
+       return ok();
+     }},
+    {{"PUNKTFUNK_AUDIO", "on", "on or off",
+      "Stream sound: each session gets its own sink (\"punktfunk-<session>\") in the sound server, which "
+      "apps launched into its display play into. Without a reachable PulseAudio or PipeWire server the host "
+      "starts pulseaudio for itself."},
+     [](std::string_view v, HostSettings& s) -> Status {
+       auto on = parse_switch(v);
+       if (!on) {
+         return tl::unexpected(on.error());
+       }
+       s.audio = *on;
+       return ok();
+     }},
+    {{"PUNKTFUNK_AUDIO_BITRATE_KBPS", "256", "an integer from 64 to 510",
+      "Opus bitrate in kbit/s for stereo; 5.1 gets twice and 7.1 two and a half times as much."},
+     [](std::string_view v, HostSettings& s) -> Status {
+       auto n = parse_integer(v, 64, 510);
+       if (!n) {
+         return tl::unexpected(n.error());
+       }
+       s.audio_bitrate_kbps = static_cast<std::uint32_t>(*n);
        return ok();
      }},
     {{"PUNKTFUNK_MGMT_PORT", "47990", kPortAccepted,

@@ -55,6 +55,11 @@ struct BodyWriter {
     w.u32le(m.first_frame_index);
     w.u32le(m.bitrate_kbps);
     w.u8(static_cast<std::uint8_t>(m.source));
+    w.u8(m.audio_channels);
+    w.u8(m.audio_streams);
+    w.u8(m.audio_coupled);
+    w.bytes(m.audio_mapping);
+    w.u32le(m.audio_bitrate_kbps);
   }
   void operator()(const Start& m) const { w.u16le(m.client_data_port); }
   void operator()(const Reconfigure& m) const { write_mode(w, m.mode); }
@@ -172,6 +177,13 @@ Result<Message> read_body(MessageType type, SpanReader& r) {
       m.first_frame_index = r.u32le();
       m.bitrate_kbps = r.u32le();
       m.source = static_cast<DisplaySource>(r.u8_or_zero());
+      m.audio_channels = r.u8_or_zero();
+      m.audio_streams = r.u8_or_zero();
+      m.audio_coupled = r.u8_or_zero();
+      if (r.remaining() >= m.audio_mapping.size()) {
+        r.copy_to(m.audio_mapping);
+      }
+      m.audio_bitrate_kbps = r.u32le_or_zero();
       return m;
     }
     case MessageType::start: return Start{r.u16le()};

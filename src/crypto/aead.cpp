@@ -28,7 +28,8 @@ Result<CipherCtx> make_context(const SessionKey& key, Direction direction, bool 
   if (all_zero(key.key)) {
     return fail(Errc::invalid_argument, "AES-GCM: the all-zero key is refused");
   }
-  if (direction != Direction::host_to_client && direction != Direction::client_to_host) {
+  if (direction != Direction::host_to_client && direction != Direction::client_to_host &&
+      direction != Direction::host_to_client_audio) {
     return fail(Errc::invalid_argument, "AES-GCM: direction must be set");
   }
   CipherCtx ctx(EVP_CIPHER_CTX_new());

@@ -156,6 +156,33 @@ std::optional<vdisplay::Mode> Session::valid_mode(const control::Mode& m) const 
   return vdisplay::Mode{m.width, m.height, m.refresh_mhz};
 }
 
+void Session::open_audio(unsigned channels, std::size_t shard_bytes) {
+  if (config_.pulse == nullptr || channels == 0) {
+    return;  // no sound server, or the client wants no sound
+  }
+  // 5.1 and 7.1 carry more streams than stereo's one coupled pair.
+  std::uint32_t bitrate = config_.audio_bitrate_kbps;
+  if (channels == 6) {
+    bitrate *= 2;
+  } else if (channels == 8) {
+    bitrate = bitrate * 5 / 2;
+  }
+  auto audio = AudioPipeline::open({.session_id = id_,
+                                    .pulse = config_.pulse,
+                                    .channels = channels,
+                                    .bitrate_kbps = bitrate,
+                                    .redundancy = true,
+                                    .shard_bytes = static_cast<std::uint32_t>(shard_bytes),
+                                    .key = *key_,
+                                    .socket = &*socket_});
+  if (!audio) {
+    kLog.warn("session {}: streaming without sound: {}", id_, audio.error().message);
+    return;
+  }
+  audio_ = std::move(*audio);
+  displays_.set_app_environment(display_->lease, audio_->app_environment());
+}
+
 bool Session::establish(const std::stop_token& stop) {
   if (auto shaken = stream_.handshake(config_.handshake_timeout); !shaken) {
     kLog.info("session {}: {}", id_, shaken.error().message);
@@ -284,6 +311,7 @@ bool Session::establish(const std::stop_token& stop) {
     return reject(control::RejectReason::bad_request, "cannot encode: " + video.error().message);
   }
   video_ = std::move(*video);
+  open_audio(hello->audio_channels, shard_bytes);
 
   auto opener = crypto::Opener::create(*key_, crypto::Direction::client_to_host);
   transport::ReceiverConfig feedback_config;
@@ -311,6 +339,14 @@ bool Session::establish(const std::stop_token& stop) {
   welcome.first_frame_index = 0;
   welcome.bitrate_kbps = bitrate;
   welcome.source = config_.source;
+  if (audio_) {
+    const auto& layout = audio_->layout();
+    welcome.audio_channels = layout.channels;
+    welcome.audio_streams = layout.streams;
+    welcome.audio_coupled = layout.coupled;
+    welcome.audio_mapping = layout.mapping;
+    welcome.audio_bitrate_kbps = audio_->counters().bitrate_kbps;
+  }
   if (auto sent = stream_.send(welcome); !sent) {
     kLog.info("session {}: {}", id_, sent.error().message);
     return false;
@@ -338,6 +374,9 @@ bool Session::establish(const std::stop_token& stop) {
     return false;
   }
   video_->start(client_);
+  if (audio_) {
+    audio_->start(client_);
+  }
   {
     const MutexLock lock(mutex_);
     info_.state = SessionState::streaming;
@@ -497,6 +536,9 @@ Session::End Session::stream(const std::stop_token& stop) {
       info_.control_rejected = stream_.decoder().malformed() + stream_.decoder().unknown_types() + unexpected_;
       const auto& c = feedback_->counters();
       info_.input = input_;
+      if (audio_) {
+        info_.audio = audio_->counters();
+      }
       info_.datagrams_rejected = c.malformed + c.auth_failed + c.replayed + c.too_old + c.wrong_stream +
                                  c.oversize + unexpected_datagrams_;
     }
@@ -506,6 +548,12 @@ Session::End Session::stream(const std::stop_token& stop) {
 
 void Session::finish(End end) {
   video_.reset();  // joins the video and send threads
+  if (audio_) {
+    const auto last = audio_->counters();
+    audio_.reset();  // joins the audio thread; the sink goes from the sound server
+    const MutexLock lock(mutex_);
+    info_.audio = last;
+  }
   if (display_) {
     // A client whose grant ended cannot come back to a lingering display.
     const bool gone = end == End::quit || end == End::access_expired || end == End::revoked || end == End::stopped;

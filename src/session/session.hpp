@@ -15,6 +15,7 @@
 #include "pf/session/server.hpp"
 #include "pf/transport/packet.hpp"
 #include "pf/transport/reassembler.hpp"
+#include "audio_pipeline.hpp"
 #include "video_pipeline.hpp"
 
 namespace pf::session {
@@ -41,6 +42,9 @@ class Session {
   /// Handshake, Hello, display, Welcome, Start, first datagram; false ends the session.
   [[nodiscard]] bool establish(const std::stop_token& stop);
   [[nodiscard]] bool reject(control::RejectReason reason, std::string detail);
+  /// The session's sound when the host has a sound server and the client
+  /// asked for channels; without, the session streams silent (logged).
+  void open_audio(unsigned channels, std::size_t shard_bytes);
   End stream(const std::stop_token& stop);
   // session_access.cpp: a connection that pairs instead of streaming, and
   // the grant of one that streams.
@@ -82,6 +86,7 @@ class Session {
   std::uint64_t unexpected_datagrams_ = 0;
   StageStats stats_;
   std::unique_ptr<VideoPipeline> video_;
+  std::unique_ptr<AudioPipeline> audio_;  ///< null: no sound in this session
   std::string fingerprint_;
   bool paired_ = false;  ///< admitted by the trust store (not by allow_tofu)
   pairing::Access access_ = pairing::Access::unset;

@@ -10,17 +10,13 @@
 #include "pf/framering/endpoints.hpp"
 #include "pf/transport/pacer.hpp"
 #include "pf/transport/video_payload.hpp"
+#include "thread_name.hpp"
 
 namespace pf::session {
 namespace {
 
 const log::Logger kLog{"video"};
 constexpr std::size_t kMaxPendingInvalidations = 32;
-
-void name_thread(std::uint64_t session, std::string_view role) {
-  const std::string name = fmt::format("pf-s{}-{}", session % 1000, role);
-  pthread_setname_np(pthread_self(), name.substr(0, 15).c_str());
-}
 
 Nanos frame_interval(const vdisplay::Mode& mode) {
   const std::uint32_t mhz = std::max<std::uint32_t>(mode.refresh_mhz, 1000);

@@ -73,7 +73,7 @@ HeaderError parse_header(Bytes datagram, PacketHeader& h) noexcept {
   if (version != kVersion) {
     return HeaderError::bad_version;
   }
-  if (h.stream != Stream::video && h.stream != Stream::feedback) {
+  if (h.stream != Stream::video && h.stream != Stream::feedback && h.stream != Stream::audio) {
     return HeaderError::bad_stream;
   }
   if (scheme > static_cast<std::uint8_t>(fec::Scheme::gf16)) {

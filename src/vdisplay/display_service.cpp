@@ -75,6 +75,10 @@ Result<OpenedDisplay> DisplayService::open(std::string_view client, const Mode& 
 void DisplayService::close(const Lease& lease, ReleaseReason reason) {
   MutexLock lock(mutex_);
   const TimePoint now = steady_clock().now();
+  if (const auto extra = app_environment_.find(lease.display);
+      extra != app_environment_.end() && extra->second.first == lease) {
+    app_environment_.erase(extra);  // the session's sink goes with it
+  }
   if (auto st = apply(manager_.release(lease, reason, now)); !st) {
     kLog.warn("releasing display {}: {}", lease.display, st.error().message);
   }
@@ -172,6 +176,15 @@ Result<LaunchedApp> DisplayService::launch_app(const Lease& lease, const AppEntr
   if (!lease_active(lease)) {
     return fail(Errc::not_found, "display {} is no longer leased to this session", lease.display);
   }
+  if (const auto extra = app_environment_.find(lease.display);
+      extra != app_environment_.end() && extra->second.first == lease) {
+    for (const auto& entry : extra->second.second) {
+      const auto name = entry.substr(0, entry.find('='));
+      if (!app.env.contains(name)) {
+        request.environment.push_back(entry);
+      }
+    }
+  }
   request.app_token = next_app_token_++;
   const auto r = agent_->call(request);
   if (auto st = expect_ok(r, fmt::format("launching app '{}'", app.id)); !st) {
@@ -181,6 +194,13 @@ Result<LaunchedApp> DisplayService::launch_app(const Lease& lease, const AppEntr
   apps_.emplace(request.app_token, RunningApp{lease, app.id, pid});
   kLog.info("app '{}' started on display {} (pid {})", app.id, lease.display, pid);
   return LaunchedApp{request.app_token, pid};
+}
+
+void DisplayService::set_app_environment(const Lease& lease, std::vector<std::string> environment) {
+  const MutexLock lock(mutex_);
+  if (lease_active(lease)) {
+    app_environment_[lease.display] = {lease, std::move(environment)};
+  }
 }
 
 Result<DisplayService::Injected> DisplayService::inject_input(const Lease& lease, std::vector<input::Event> events) {

@@ -75,7 +75,7 @@ TEST(PacketHeader, RefusesWhatDoesNotAddUp) {
   bad = bytes;
   bad[2] = 0;
   EXPECT_EQ(parse_header(bad, out), HeaderError::bad_stream);
-  bad[2] = 3;  // reserved
+  bad[2] = 4;  // reserved (3 is audio)
   EXPECT_EQ(parse_header(bad, out), HeaderError::bad_stream);
   bad = bytes;
   bad[3] = 3;

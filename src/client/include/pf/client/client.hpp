@@ -61,6 +61,12 @@ struct ClientOptions {
   std::optional<Nanos> send_garbage;  ///< malformed control messages + forged datagrams
   /// Input to send (pf/input/script.hpp), on the data plane's feedback stream.
   std::vector<input::ScriptedEvent> input_script;
+  /// Sound: channels to ask for (0: none; 2, 6 or 8), and where it goes:
+  /// a 16-bit WAV file, else the default output device (SDL2) when
+  /// audio_play, else nowhere (still received, decoded and counted).
+  unsigned audio_channels = 2;
+  std::filesystem::path audio_out;
+  bool audio_play = true;
 };
 
 struct ClientReport {
@@ -104,6 +110,17 @@ struct ClientReport {
   control::GoodbyeReason host_goodbye = control::GoodbyeReason::unset;  ///< why the host ended it, if it did
   std::uint32_t bitrate_changes = 0;
   std::uint32_t last_width = 0, last_height = 0;    ///< of the last decoded picture
+  // sound (0 channels: the session has none)
+  unsigned audio_channels = 0;
+  std::uint64_t audio_frames_received = 0;
+  std::uint64_t audio_frames_played = 0;           ///< from their own packet
+  std::uint64_t audio_frames_from_redundancy = 0;  ///< lost, replaced by the copy in the next packet
+  std::uint64_t audio_frames_concealed = 0;        ///< lost, Opus concealment played instead
+  std::uint64_t audio_frames_late = 0;             ///< arrived after their time, or skipped to bound latency
+  std::uint64_t audio_frames_malformed = 0;
+  std::uint64_t audio_frames_lost = 0;             ///< never arrived
+  double audio_latency_p50_ms = 0, audio_latency_p99_ms = 0;  ///< capture → played out
+  double av_offset_ms = 0;  ///< audio p50 − video p50 (capture → decoded): > 0, sound later than picture
   // the last second, for a live status line
   double fps = 0, kbps = 0, loss_pct = 0;
 };

@@ -37,6 +37,8 @@ struct HostSettings {
   bool mdns = true;             ///< PUNKTFUNK_MDNS
   std::uint32_t max_sessions = 4;
   std::uint32_t bitrate_kbps = 20'000;
+  bool audio = true;                     ///< PUNKTFUNK_AUDIO: stream sound when a client asks for it
+  std::uint32_t audio_bitrate_kbps = 256;  ///< PUNKTFUNK_AUDIO_BITRATE_KBPS, for stereo
   std::uint16_t mgmt_port = 47990;
   std::string mgmt_bind = "0.0.0.0";  ///< paired clients read /host and /status from the LAN
   std::string mgmt_token;             ///< PUNKTFUNK_MGMT_TOKEN: overrides the mgmt-token file; never shown

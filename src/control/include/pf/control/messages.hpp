@@ -84,7 +84,7 @@ struct Hello {
   Mode mode;
   std::uint32_t bitrate_kbps = 0;  ///< 0 = the host's default
   // tail (protocol 1)
-  std::uint8_t audio_channels = 0;
+  std::uint8_t audio_channels = 0;    ///< 0: no sound; 2, 6 (5.1) or 8 (7.1)
   std::uint16_t max_shard_bytes = 0;  ///< 0 = no limit beyond the path's
   std::string name;                   ///< at most kMaxNameBytes
   friend bool operator==(const Hello&, const Hello&) = default;
@@ -105,6 +105,13 @@ struct Welcome {
   std::uint32_t bitrate_kbps = 0;
   // tail (protocol 1)
   DisplaySource source = DisplaySource::unset;  ///< synthetic: frames carry a verifiable stamp
+  /// Sound (stream 3): 0 channels when the session has none. The Opus
+  /// multistream layout the client's decoder is built from.
+  std::uint8_t audio_channels = 0;
+  std::uint8_t audio_streams = 0;
+  std::uint8_t audio_coupled = 0;
+  std::array<std::uint8_t, 8> audio_mapping{};
+  std::uint32_t audio_bitrate_kbps = 0;
   friend bool operator==(const Welcome&, const Welcome&) = default;
 };
 

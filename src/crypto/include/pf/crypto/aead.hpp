@@ -42,6 +42,7 @@ enum class Direction : std::uint8_t {
   unset = 0,
   host_to_client = 1,
   client_to_host = 2,
+  host_to_client_audio = 3,  ///< the audio stream: its own sequence space, sealed on its own thread
 };
 
 struct SessionKey {

@@ -29,6 +29,7 @@
 #include <thread>
 #include <vector>
 
+#include "pf/audio/pulse.hpp"
 #include "pf/control/messages.hpp"
 #include "pf/core/event_sink.hpp"
 #include "pf/core/thread_annotations.hpp"
@@ -64,6 +65,11 @@ struct ServerConfig {
   std::uint32_t mtu = 1492;
   std::uint8_t dscp = 0;
   bool use_gso = true;
+  /// Sound: the sound server sessions make their sinks in (borrowed; null:
+  /// no sound), and the Opus bitrate for stereo (5.1 and 7.1 get 2× and
+  /// 2.5×: the surround encoder's extra streams).
+  const audio::PulseServer* pulse = nullptr;
+  std::uint32_t audio_bitrate_kbps = 256;
   /// What the displays show (told to clients so they can verify synthetic frames).
   control::DisplaySource source = control::DisplaySource::unset;
   /// session.started (streaming began) and session.ended; called from the
@@ -83,6 +89,17 @@ struct InputCounters {
   std::uint64_t failed = 0;       ///< events lost to an injection error
 };
 
+/// The session's sound (none when `channels` is 0).
+struct AudioCounters {
+  unsigned channels = 0;
+  std::uint32_t bitrate_kbps = 0;
+  std::string sink;                 ///< the session's null sink in the sound server
+  std::uint64_t frames = 0;         ///< 5 ms Opus frames sent
+  std::uint64_t bytes = 0;          ///< their datagrams' bytes
+  std::uint64_t send_dropped = 0;   ///< datagrams the socket did not take
+  std::uint64_t errors = 0;         ///< recording or encoding failures (the sound stopped)
+};
+
 struct SessionInfo {
   std::uint64_t id = 0;
   SessionState state = SessionState::unset;
@@ -100,6 +117,7 @@ struct SessionInfo {
   std::uint64_t datagrams_rejected = 0;  ///< feedback datagrams that failed parsing or authentication
   StageQuantiles stages;  ///< the host's per-stage latency over the session (each second; final once ended)
   InputCounters input;
+  AudioCounters audio;
   control::HostStats window;  ///< the last second's stages (the latest HostStats sent)
   // The client's loss reports, summed (frames it lost, and frames FEC rebuilt).
   std::uint64_t client_frames_lost = 0;

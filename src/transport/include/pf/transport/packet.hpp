@@ -31,6 +31,7 @@ enum class Stream : std::uint8_t {
   unset = 0,
   video = 1,
   feedback = 2,  ///< client → host: keep-alive and path probe (the host learns the client's address)
+  audio = 3,     ///< host → client: one 5 ms Opus frame per packet (sealed with Direction::host_to_client_audio)
 };
 
 /// Frame flags (header byte 11). Unknown bits are ignored by receivers.

@@ -82,6 +82,10 @@ class DisplayService {
       PF_EXCLUDES(mutex_);
   /// Starts `app` in the leased display ("desktop" starts nothing).
   [[nodiscard]] Result<LaunchedApp> launch_app(const Lease& lease, const AppEntry& app) PF_EXCLUDES(mutex_);
+  /// NAME=VALUE entries every app launched into the leased display gets
+  /// from now on (the session's sound sink); an app entry's own variable of
+  /// the same name wins. Forgotten when the lease ends.
+  void set_app_environment(const Lease& lease, std::vector<std::string> environment) PF_EXCLUDES(mutex_);
   /// Puts a session's input into its display. unsupported: the display's
   /// backend takes no input (all events counted there).
   struct Injected {
@@ -130,6 +134,7 @@ class DisplayService {
   bool schedule_changed_ PF_GUARDED_BY(mutex_) = false;  // a linger deadline may have moved
   std::map<std::uint32_t, RunningApp> apps_ PF_GUARDED_BY(mutex_);  // by token
   std::uint32_t next_app_token_ PF_GUARDED_BY(mutex_) = 1;
+  std::map<DisplayId, std::pair<Lease, std::vector<std::string>>> app_environment_ PF_GUARDED_BY(mutex_);
   EventSink events_ PF_GUARDED_BY(mutex_);
   const AppExitHandler on_app_exit_;
   std::atomic<std::uint64_t> ring_epoch_{0};
