@@ -320,6 +320,19 @@ Result<NullSink> PulseServer::create_sink(const std::string& name, unsigned chan
   return NullSink(address_, name, channels, loaded.index);
 }
 
+Status PulseServer::restart_clock(const NullSink& sink) const {
+  auto c = Connection::open(address_);
+  if (!c) {
+    return tl::unexpected(c.error());
+  }
+  for (const int suspend : {1, 0}) {
+    if (!c->finish(pa_context_suspend_sink_by_name(c->context(), sink.name().c_str(), suspend, nullptr, nullptr))) {
+      return fail(Errc::io, "cannot restart the sink {}: {}", sink.name(), c->error());
+    }
+  }
+  return ok();
+}
+
 std::vector<std::string> PulseServer::app_environment(const NullSink& sink) const {
   std::vector<std::string> env{"PULSE_SINK=" + sink.name()};
   if (!address_.empty()) {

@@ -28,6 +28,9 @@ Result<std::unique_ptr<AudioPipeline>> AudioPipeline::open(AudioParams params) {
   if (!capture) {
     return tl::unexpected(capture.error());
   }
+  if (auto restarted = params.pulse->restart_clock(*sink); !restarted) {
+    kLog.warn("session {}: the sound may start late: {}", params.session_id, restarted.error().message);
+  }
   auto sealer = crypto::Sealer::create(params.key, crypto::Direction::host_to_client_audio);
   if (!sealer) {
     return tl::unexpected(sealer.error());

@@ -181,6 +181,8 @@ void Session::open_audio(unsigned channels, std::size_t shard_bytes) {
   }
   audio_ = std::move(*audio);
   displays_.set_app_environment(display_->lease, audio_->app_environment());
+  const MutexLock lock(mutex_);
+  info_.audio = audio_->counters();
 }
 
 bool Session::establish(const std::stop_token& stop) {

@@ -73,6 +73,11 @@ class PulseServer {
   /// Loads a null sink named `name` (letters, digits, '-', '_', '.') with
   /// 2, 6 or 8 channels.
   [[nodiscard]] Result<NullSink> create_sink(const std::string& name, unsigned channels) const;
+  /// Restarts the sink's clock (a suspend and resume), so it runs at the
+  /// latency its readers ask for now. A null sink made with no stream runs
+  /// 2 s blocks, and keeps that timer when a reader arrives: its first
+  /// fragment would come 2 s late.
+  [[nodiscard]] Status restart_clock(const NullSink& sink) const;
   /// The environment an app needs to play into `sink`.
   [[nodiscard]] std::vector<std::string> app_environment(const NullSink& sink) const;
 
