@@ -194,8 +194,8 @@ Result<ClientReport> run_client(const ClientOptions& o, const std::atomic<bool>&
   }
   Feedback feedback(std::move(*feedback_packetizer));
   const net::Address data_address = host->with_port(welcome.data_port);
+  std::unique_ptr<AudioReceiver> sound;  // before the receiver: its thread feeds it until joined
   Receiver receiver(o, welcome.source, std::move(*reassembler), std::move(*decoder), *socket);
-  std::unique_ptr<AudioReceiver> sound;
   if (welcome.audio_channels != 0) {
     auto opened = open_audio(o, welcome, key);
     if (!opened) {
