@@ -120,8 +120,11 @@ void AudioReceiver::stop() {
   }
   if (sdl_device_ != 0) {
     SDL_CloseAudioDevice(sdl_device_);
-    SDL_QuitSubSystem(SDL_INIT_AUDIO);
     sdl_device_ = 0;
+  }
+  if (sdl_audio_) {
+    SDL_QuitSubSystem(SDL_INIT_AUDIO);
+    sdl_audio_ = false;
   }
   wav_.reset();  // writes the header's sizes
 }
@@ -220,7 +223,8 @@ void AudioReceiver::run(const std::stop_token& stop) {
     want.channels = static_cast<std::uint8_t>(channels);
     want.samples = audio::kFrameSamples;
     SDL_AudioSpec have{};
-    if (SDL_InitSubSystem(SDL_INIT_AUDIO) == 0) {
+    sdl_audio_ = SDL_InitSubSystem(SDL_INIT_AUDIO) == 0;
+    if (sdl_audio_) {
       sdl_device_ = SDL_OpenAudioDevice(nullptr, 0, &want, &have, 0);
     }
     if (sdl_device_ == 0) {

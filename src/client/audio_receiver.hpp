@@ -77,6 +77,7 @@ class AudioReceiver final : public transport::FrameSink {
   transport::Reassembler reassembler_;     // receive thread only
   std::optional<WavWriter> wav_;           // playout thread only
   std::uint32_t sdl_device_ = 0;           // playout thread only (0: none)
+  bool sdl_audio_ = false;                 // SDL's audio subsystem is initialised
   std::atomic<std::int64_t> offset_ns_{0};
 
   mutable Mutex mutex_;
