@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <array>
+#include <iterator>
 #include <thread>
 #include <variant>
 
@@ -209,35 +210,53 @@ Reply Agent::launch(const agentlink::LaunchApp& m) {
 }
 
 Reply Agent::inject(const agentlink::InjectInput& m) {
-  const auto reply = [](ReplyStatus status, std::uint32_t injected = 0, std::uint32_t unsupported = 0) {
-    return Reply{agentlink::MessageType::inject_input, status, 0, injected, unsupported, 0, 0};
+  const auto reply = [](ReplyStatus status, InputInjector::Outcome out = {}) {
+    return Reply{agentlink::MessageType::inject_input, status, 0, out.injected, out.unsupported, 0, 0};
   };
   const auto it = displays_.find(m.display_id);
   if (it == displays_.end()) {
     injectors_.erase(m.display_id);
+    pads_.erase(m.display_id);
     return reply(ReplyStatus::no_such_display);
   }
+  // Pads belong to the session whatever kind its display is; the rest goes
+  // to the display server.
+  std::vector<input::Event> rest;
+  rest.reserve(m.events.size());
+  std::copy_if(m.events.begin(), m.events.end(), std::back_inserter(rest),
+               [](const input::Event& e) { return !is_pad_event(e.kind); });
+  InputInjector::Outcome out;
+  if (rest.size() < m.events.size()) {
+    out = pads_.try_emplace(m.display_id, options_.pad_factory).first->second.inject(m.events);
+  }
+  if (rest.empty()) {
+    return reply(ReplyStatus::ok, out);
+  }
+  const auto unsupported = [&](std::uint32_t n) {
+    out.unsupported += n;
+    return reply(ReplyStatus::ok, out);
+  };
   auto& injector = injectors_[m.display_id];
   const auto server = it->second->x_display();
   if (!injector.path || injector.x_display != server) {
     auto opened = it->second->open_input();
     if (!opened) {
-      const bool unsupported = opened.error().code == Errc::unsupported;
-      if (!unsupported) {
+      if (opened.error().code != Errc::unsupported) {
         kLog.warn("display {}: {}", m.display_id, opened.error().message);
+        return reply(ReplyStatus::internal);
       }
-      return reply(unsupported ? ReplyStatus::unsupported : ReplyStatus::internal, 0,
-                   static_cast<std::uint32_t>(m.events.size()));
+      return unsupported(static_cast<std::uint32_t>(rest.size()));
     }
     injector = {server, std::move(*opened)};
   }
-  auto done = injector.path->inject(m.events);
+  auto done = injector.path->inject(rest);
   if (!done) {
     kLog.warn("display {}: {}", m.display_id, done.error().message);
     injector.path.reset();  // reconnect next time
     return reply(ReplyStatus::internal);
   }
-  return reply(ReplyStatus::ok, done->injected, done->unsupported);
+  out.injected += done->injected;
+  return unsupported(done->unsupported);
 }
 
 void Agent::send_app_exit(const RunningApp& app, int wait_status, agentlink::AppEnd how) {
@@ -294,9 +313,11 @@ void Agent::remove_displays(std::optional<std::uint32_t> display_id) {
   }
   if (display_id) {
     injectors_.erase(*display_id);  // before its server goes
+    pads_.erase(*display_id);        // its session's pads are unplugged with it
     displays_.erase(*display_id);
   } else {
     injectors_.clear();
+    pads_.clear();
     displays_.clear();
   }
 }

@@ -18,7 +18,12 @@ std::string_view short_fp(std::string_view fp) { return fp.substr(0, 16); }
 
 pairing::InputKind kind_of(input::EventKind kind) {
   switch (kind) {
-    case input::EventKind::key: return pairing::InputKind::keyboard;
+    case input::EventKind::key:
+    case input::EventKind::text: return pairing::InputKind::keyboard;
+    case input::EventKind::touch: return pairing::InputKind::touch;
+    case input::EventKind::pad_arrival:
+    case input::EventKind::pad_button:
+    case input::EventKind::pad_axis: return pairing::InputKind::gamepad;
     case input::EventKind::mouse_move:
     case input::EventKind::mouse_position:
     case input::EventKind::mouse_button:

@@ -3,6 +3,7 @@
 // key, button and motion event it gets to OUTPUT, one per line, flushed:
 //   ready
 //   key_press <keycode> | key_release <keycode>
+//   keysym <hex>        after each key_press: what the press types (shift level)
 //   button_press <button> <x> <y> | button_release <button> <x> <y>
 //   motion <x> <y>
 // It runs until killed.
@@ -42,8 +43,18 @@ int main(int argc, char** argv) {
       case XCB_KEY_PRESS:
       case XCB_KEY_RELEASE: {
         const auto* k = reinterpret_cast<xcb_key_press_event_t*>(ev);
-        std::fprintf(out, "%s %u\n", (ev->response_type & 0x7F) == XCB_KEY_PRESS ? "key_press" : "key_release",
-                     k->detail);
+        const bool press = (ev->response_type & 0x7F) == XCB_KEY_PRESS;
+        std::fprintf(out, "%s %u\n", press ? "key_press" : "key_release", k->detail);
+        if (press) {  // the mapping of now: a remapped key is read as it is when pressed
+          auto* map = xcb_get_keyboard_mapping_reply(c, xcb_get_keyboard_mapping(c, k->detail, 1), nullptr);
+          if (map != nullptr) {
+            const xcb_keysym_t* syms = xcb_get_keyboard_mapping_keysyms(map);
+            const int n = xcb_get_keyboard_mapping_keysyms_length(map);
+            const int level = (k->state & XCB_MOD_MASK_SHIFT) != 0 && n > 1 && syms[1] != 0 ? 1 : 0;
+            std::fprintf(out, "keysym %x\n", n > level ? syms[level] : 0U);
+            std::free(map);
+          }
+        }
         break;
       }
       case XCB_BUTTON_PRESS:

@@ -15,6 +15,8 @@
 // Input: InjectInput goes to the display's injector (its own connection to
 // the display server, opened on first use and again after a mode change
 // restarted the server); displays that take no input answer unsupported.
+// Gamepad events go to the display's pads (uinput devices, made on first
+// use and unplugged with the display), whatever the display's kind.
 #pragma once
 
 #include <cstdint>
@@ -30,6 +32,7 @@
 #include "pf/agent/virtual_display.hpp"
 #include "pf/core/clock.hpp"
 #include "pf/core/process.hpp"
+#include "pf/agent/uinput_pad.hpp"
 
 namespace pf::agent {
 
@@ -41,6 +44,8 @@ struct AgentOptions {
   std::string display_user = "punktfunk-display";  ///< sway's account when the agent is root
   /// A private directory for cookies and sockets (the host makes and removes it).
   std::filesystem::path runtime_dir = "/tmp";
+  /// Makes a session's gamepads (uinput; replaced in tests).
+  PadFactory pad_factory = [](std::uint32_t index) { return open_uinput_pad(index); };
 };
 
 class Agent {
@@ -86,6 +91,7 @@ class Agent {
     std::unique_ptr<InputInjector> path;
   };
   std::map<std::uint32_t, Injector> injectors_;  // by display id, opened on first input
+  std::map<std::uint32_t, Gamepads> pads_;       // by display id, made on first pad input
   std::uint32_t next_display_id_ = 1;
   TimePoint last_message_{};
 };

@@ -7,6 +7,11 @@
 //   <ms> position <x> <y>            absolute, display pixels
 //   <ms> button <n> down|up          1 left, 2 middle, 3 right, 8 back, 9 forward
 //   <ms> scroll <dx> <dy>            1/120 notches (+dy = up)
+//   <ms> text <anything>             the rest of the line as UTF-8 ('#' included)
+//   <ms> touch <id> <x> <y> down|move|up
+//   <ms> pad <index> connect|disconnect
+//   <ms> pad-button <index> <evdev code> down|up    (BTN_SOUTH = 304)
+//   <ms> pad-axis <index> <evdev code> <value>      (ABS_X = 0, ABS_RZ = 5)
 //
 // Errors name the line. At most kMaxScriptEvents events.
 #pragma once
