@@ -12,7 +12,7 @@ packages=(
   # libraries
   libfmt-dev libspdlog-dev libexpected-dev libcli11-dev nlohmann-json3-dev libssl-dev
   libxcb1-dev libxcb-shm0-dev libxcb-damage0-dev libxcb-xtest0-dev
-  libwayland-dev wayland-protocols
+  libwayland-dev wayland-protocols libxkbcommon-dev
   # media: colour conversion, encoders (NVENC: headers only; the driver's
   # libraries are loaded at run time where they exist)
   libyuv-dev libx264-dev libx265-dev libffmpeg-nvenc-dev
@@ -33,8 +33,9 @@ packages=(
   # when no server is reachable; pulseaudio-utils' pacat plays the tests'
   # tones), Opus, and the client's playback (SDL2)
   libpulse-dev pulseaudio pulseaudio-utils libopus-dev libsdl2-dev
-  # an X application the end-to-end tests stream
-  xterm
+  # an X application the end-to-end tests stream; a Wayland one that prints
+  # the input it receives
+  xterm wev
   # tests and benchmarks; the web console's browser tests drive chromium;
   # the ops tests check the generated units with systemd-analyze
   libgtest-dev libgmock-dev libbenchmark-dev chromium systemd

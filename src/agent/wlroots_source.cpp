@@ -26,6 +26,7 @@
 #include "pf/core/log.hpp"
 #include "pf/core/process.hpp"
 #include "screencopy.hpp"
+#include "wlr_input_injector.hpp"
 
 namespace pf::agent {
 namespace {
@@ -148,6 +149,12 @@ class WlrootsSource final : public FrameSource {
     return {"WAYLAND_DISPLAY=" + wayland_socket_.string(), "XDG_RUNTIME_DIR=" + dir_.path().string()};
   }
   std::optional<Credentials> app_user() const override { return user_; }
+
+  // A connection of its own to the compositor's socket (as root, through
+  // CAP_DAC_OVERRIDE like the capture's); its virtual devices go with it.
+  Result<std::unique_ptr<InputInjector>> open_input() const override {
+    return open_wlr_injector(wayland_socket_, KeyboardLayout{});
+  }
 
  private:
   // sway listens on its IPC socket before its event loop runs: the first
