@@ -156,6 +156,7 @@ Reply Agent::handle(const agentlink::Message& request, std::vector<UniqueFd>& fd
     Reply operator()(const LaunchApp& m) const { return self.launch(m); }
     Reply operator()(const InjectInput& m) const { return self.inject(m); }
     Reply operator()(const AppExited&) const { return reply_to(request, ReplyStatus::bad_request); }
+    Reply operator()(const agentlink::PadRumble&) const { return reply_to(request, ReplyStatus::bad_request); }
     Reply operator()(const Reply&) const { return reply_to(request, ReplyStatus::bad_request); }
   };
   Reply r = std::visit(Visitor{*this, fds, request}, request);
@@ -269,6 +270,18 @@ void Agent::send_app_exit(const RunningApp& app, int wait_status, agentlink::App
   }
 }
 
+void Agent::report_rumble() {
+  std::array<std::uint8_t, agentlink::kMaxDatagramBytes> out{};
+  for (auto& [display, pads] : pads_) {
+    for (const auto& r : pads.service()) {
+      auto bytes = agentlink::encode(agentlink::PadRumble{display, r.pad, r.strong, r.weak, r.duration_ms}, 0, out);
+      if (!bytes || !channel_.send(*bytes)) {
+        kLog.warn("could not pass on pad {}'s rumble", r.pad + 1);
+      }
+    }
+  }
+}
+
 std::size_t Agent::report_app_exits() {
   std::size_t n = 0;
   for (auto& app : apps_) {
@@ -337,17 +350,29 @@ int Agent::run() {
   log::RateLimitedLog bad_request(kLog, log::Level::warn, std::chrono::seconds(5), "bad control message");
   const Nanos slice = std::min<Nanos>(options_.watchdog / 4, std::chrono::milliseconds(250));
   std::vector<pollfd> watch;
+  std::vector<int> pad_fds;
   for (;;) {
-    // The channel and every app's pidfd: an exit is reported at once.
+    // The channel, every app's pidfd (an exit is reported at once) and
+    // every pad's feedback descriptor (a game's rumble upload is answered at once).
     watch.assign(1, pollfd{channel_.fd(), POLLIN, 0});
     for (const auto& app : apps_) {
       if (!app.reported) {  // a reaped leader's pidfd stays readable
         watch.push_back(pollfd{app.process.pidfd(), POLLIN, 0});
       }
     }
+    pad_fds.clear();
+    for (const auto& [display, pads] : pads_) {
+      pads.feedback_fds(pad_fds);
+    }
+    for (const int fd : pad_fds) {
+      watch.push_back(pollfd{fd, POLLIN, 0});
+    }
     const auto slice_ms = std::chrono::ceil<std::chrono::milliseconds>(slice).count();
     if (::poll(watch.data(), watch.size(), static_cast<int>(slice_ms)) > 0 && watch.size() > 1) {
       report_app_exits();
+      if (!pad_fds.empty()) {
+        report_rumble();
+      }
     }
     auto received = channel_.receive(watch[0].revents != 0 ? slice : Nanos::zero());
     const TimePoint now = steady_clock().now();

@@ -35,7 +35,7 @@ constexpr EvdevEvent kSyn{EV_SYN, SYN_REPORT, 0};
 
 class UinputPad final : public PadDevice {
  public:
-  explicit UinputPad(UniqueFd fd) : fd_(std::move(fd)) {}
+  UinputPad(UniqueFd fd, std::uint32_t index) : fd_(std::move(fd)), index_(index) {}
   ~UinputPad() override { ::ioctl(fd_.get(), UI_DEV_DESTROY); }
   UinputPad(const UinputPad&) = delete;
   UinputPad& operator=(const UinputPad&) = delete;
@@ -55,8 +55,57 @@ class UinputPad final : public PadDevice {
     return ok();
   }
 
+  int feedback_fd() const override { return fd_.get(); }
+
+  Status service(std::vector<PadRumble>& out) override {
+    std::array<input_event, 16> events{};
+    for (;;) {
+      const auto n = ::read(fd_.get(), events.data(), sizeof(events));
+      if (n < 0) {
+        return errno == EAGAIN || errno == EINTR ? ok() : fail(Errc::io, "reading a uinput pad: {}", std::strerror(errno));
+      }
+      const auto count = static_cast<std::size_t>(n) / sizeof(input_event);
+      for (std::size_t i = 0; i < count; ++i) {
+        handle(events[i], out);
+      }
+      if (count < events.size()) {
+        return ok();
+      }
+    }
+  }
+
  private:
+  void handle(const input_event& e, std::vector<PadRumble>& out) {
+    if (e.type == EV_UINPUT && e.code == UI_FF_UPLOAD) {
+      uinput_ff_upload up{};
+      up.request_id = static_cast<std::uint32_t>(e.value);
+      if (::ioctl(fd_.get(), UI_BEGIN_FF_UPLOAD, &up) < 0) {
+        return;
+      }
+      const bool rumble = up.effect.type == FF_RUMBLE &&
+                          ff_.upload(up.effect.id, up.effect.u.rumble.strong_magnitude,
+                                     up.effect.u.rumble.weak_magnitude, up.effect.replay.length);
+      up.retval = rumble ? 0 : -EINVAL;
+      ::ioctl(fd_.get(), UI_END_FF_UPLOAD, &up);
+    } else if (e.type == EV_UINPUT && e.code == UI_FF_ERASE) {
+      uinput_ff_erase erase{};
+      erase.request_id = static_cast<std::uint32_t>(e.value);
+      if (::ioctl(fd_.get(), UI_BEGIN_FF_ERASE, &erase) < 0) {
+        return;
+      }
+      ff_.erase(static_cast<std::int16_t>(erase.effect_id));
+      erase.retval = 0;
+      ::ioctl(fd_.get(), UI_END_FF_ERASE, &erase);
+    } else if (e.type == EV_FF && e.code < FF_GAIN) {
+      if (const auto rumble = ff_.play(index_, static_cast<std::int16_t>(e.code), e.value)) {
+        out.push_back(*rumble);
+      }
+    }
+  }
+
   UniqueFd fd_;
+  std::uint32_t index_;
+  ForceFeedback ff_;
 };
 
 Status ioctl_or_fail(int fd, unsigned long request, auto arg, std::string_view what) {
@@ -67,6 +116,31 @@ Status ioctl_or_fail(int fd, unsigned long request, auto arg, std::string_view w
 }
 
 }  // namespace
+
+bool ForceFeedback::upload(std::int16_t id, std::uint16_t strong, std::uint16_t weak, std::uint32_t length_ms) {
+  if (id < 0 || id >= kMaxEffects) {
+    return false;
+  }
+  effects_[static_cast<std::size_t>(id)] = {true, strong, weak, length_ms};
+  return true;
+}
+
+void ForceFeedback::erase(std::int16_t id) {
+  if (id >= 0 && id < kMaxEffects) {
+    effects_[static_cast<std::size_t>(id)] = {};
+  }
+}
+
+std::optional<PadRumble> ForceFeedback::play(std::uint32_t pad, std::int16_t id, std::int32_t value) const {
+  if (id < 0 || id >= kMaxEffects || !effects_[static_cast<std::size_t>(id)].present) {
+    return std::nullopt;
+  }
+  if (value <= 0) {
+    return PadRumble{pad, 0, 0, 0};
+  }
+  const auto& e = effects_[static_cast<std::size_t>(id)];
+  return PadRumble{pad, e.strong, e.weak, e.length_ms};
+}
 
 std::span<const std::uint16_t> pad_buttons() noexcept { return kButtons; }
 std::span<const PadAxis> pad_axes() noexcept { return kAxes; }
@@ -89,13 +163,13 @@ std::vector<EvdevEvent> to_evdev(const input::Event& e) {
 }
 
 Result<std::unique_ptr<PadDevice>> open_uinput_pad(std::uint32_t index, const std::filesystem::path& node) {
-  UniqueFd fd(::open(node.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
+  UniqueFd fd(::open(node.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC));
   if (!fd) {
     return fail(errno == ENOENT ? Errc::unsupported : Errc::io, "cannot open {}: {}", node.string(),
                 std::strerror(errno));
   }
   const int f = fd.get();
-  for (const auto& [bit, what] : {std::pair{EV_KEY, "EV_KEY"}, std::pair{EV_ABS, "EV_ABS"}}) {
+  for (const auto& [bit, what] : {std::pair{EV_KEY, "EV_KEY"}, std::pair{EV_ABS, "EV_ABS"}, std::pair{EV_FF, "EV_FF"}}) {
     if (auto st = ioctl_or_fail(f, UI_SET_EVBIT, bit, what); !st) {
       return tl::unexpected(st.error());
     }
@@ -120,7 +194,11 @@ Result<std::unique_ptr<PadDevice>> open_uinput_pad(std::uint32_t index, const st
       return tl::unexpected(st.error());
     }
   }
+  if (auto st = ioctl_or_fail(f, UI_SET_FFBIT, FF_RUMBLE, "UI_SET_FFBIT"); !st) {
+    return tl::unexpected(st.error());
+  }
   uinput_setup setup{};
+  setup.ff_effects_max = ForceFeedback::kMaxEffects;
   setup.id.bustype = BUS_USB;
   setup.id.vendor = 0x045e;   // Microsoft
   setup.id.product = 0x028e;  // Xbox 360 controller: what games' mapping tables know
@@ -133,7 +211,7 @@ Result<std::unique_ptr<PadDevice>> open_uinput_pad(std::uint32_t index, const st
   if (auto st = ioctl_or_fail(f, UI_DEV_CREATE, 0, "UI_DEV_CREATE"); !st) {
     return tl::unexpected(st.error());
   }
-  return std::unique_ptr<PadDevice>(new UinputPad(std::move(fd)));
+  return std::unique_ptr<PadDevice>(new UinputPad(std::move(fd), index));
 }
 
 PadDevice* Gamepads::pad(std::uint32_t index) {
@@ -151,6 +229,24 @@ PadDevice* Gamepads::pad(std::uint32_t index) {
   }
   kLog.info("pad {} connected", index + 1);
   return pads_.emplace(index, std::move(*made)).first->second.get();
+}
+
+void Gamepads::feedback_fds(std::vector<int>& out) const {
+  for (const auto& [index, device] : pads_) {
+    if (const int fd = device->feedback_fd(); fd >= 0) {
+      out.push_back(fd);
+    }
+  }
+}
+
+std::vector<PadRumble> Gamepads::service() {
+  std::vector<PadRumble> out;
+  for (const auto& [index, device] : pads_) {
+    if (auto st = device->service(out); !st) {
+      kLog.warn("pad {}: {}", index + 1, st.error().message);
+    }
+  }
+  return out;
 }
 
 InputInjector::Outcome Gamepads::inject(std::span<const input::Event> events) {

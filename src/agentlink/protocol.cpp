@@ -75,6 +75,13 @@ struct BodyWriter {
       input::write_event(w, e);
     }
   }
+  void operator()(const PadRumble& m) const {
+    w.u32le(m.display_id);
+    w.u32le(m.pad);
+    w.u16le(m.strong);
+    w.u16le(m.weak);
+    w.u32le(m.duration_ms);
+  }
   void operator()(const Reply& m) const {
     w.u32le(static_cast<std::uint32_t>(m.status));
     w.u32le(m.detail);
@@ -102,6 +109,7 @@ std::size_t min_body_bytes(MessageType type, bool reply) noexcept {
     case MessageType::launch_app: return 14;  // ids, three empty lists/strings
     case MessageType::app_exited: return 20;
     case MessageType::inject_input: return 6;  // display id, count
+    case MessageType::pad_rumble: return 16;
     case MessageType::unset: break;
   }
   return 0;
@@ -164,6 +172,15 @@ Message read_body(MessageType type, bool reply, SpanReader& r) {
       }
       return m;
     }
+    case MessageType::pad_rumble: {
+      PadRumble m;
+      m.display_id = r.u32le();
+      m.pad = r.u32le();
+      m.strong = r.u16le();
+      m.weak = r.u16le();
+      m.duration_ms = r.u32le();
+      return m;
+    }
     case MessageType::unset: break;
   }
   return Ping{};  // unreachable: decode() rejects unknown types first
@@ -198,6 +215,7 @@ std::string_view to_string(MessageType type) noexcept {
     case MessageType::launch_app: return "LaunchApp";
     case MessageType::app_exited: return "AppExited";
     case MessageType::inject_input: return "InjectInput";
+    case MessageType::pad_rumble: return "PadRumble";
   }
   return "unknown";
 }
@@ -215,6 +233,7 @@ MessageType type_of(const Message& message) noexcept {
     MessageType operator()(const LaunchApp&) const { return MessageType::launch_app; }
     MessageType operator()(const AppExited&) const { return MessageType::app_exited; }
     MessageType operator()(const InjectInput&) const { return MessageType::inject_input; }
+    MessageType operator()(const PadRumble&) const { return MessageType::pad_rumble; }
     MessageType operator()(const Reply& r) const { return r.to; }
   };
   return std::visit(Visitor{}, message);
@@ -265,7 +284,7 @@ Result<Decoded> decode(Bytes datagram) {
   const bool reply = (raw_type & kReplyBit) != 0;
   const auto type = static_cast<MessageType>(raw_type & ~kReplyBit);
   if (type == MessageType::unset || raw_type == kReplyBit ||
-      static_cast<std::uint16_t>(type) > static_cast<std::uint16_t>(MessageType::inject_input)) {
+      static_cast<std::uint16_t>(type) > static_cast<std::uint16_t>(MessageType::pad_rumble)) {
     return fail(Errc::unsupported, "unknown control message type 0x{:04x}", raw_type);
   }
   const std::size_t min_body = min_body_bytes(type, reply);

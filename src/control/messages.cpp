@@ -11,7 +11,7 @@ static_assert(std::is_same_v<std::variant_alternative_t<0, Message>, Hello>);
 static_assert(std::is_same_v<std::variant_alternative_t<8, Message>, InvalidateFrames>);
 static_assert(std::is_same_v<std::variant_alternative_t<14, Message>, Reject>);
 static_assert(std::is_same_v<std::variant_alternative_t<16, Message>, PairRequest>);
-static_assert(std::variant_size_v<Message> == static_cast<std::size_t>(MessageType::access_notice));
+static_assert(std::variant_size_v<Message> == static_cast<std::size_t>(MessageType::rumble));
 
 void write_mode(SpanWriter& w, const Mode& m) noexcept {
   w.u32le(m.width);
@@ -126,6 +126,12 @@ struct BodyWriter {
     w.u8(m.access);
     w.u32le(m.seconds_left);
     w.string16(m.detail);
+  }
+  void operator()(const Rumble& m) const {
+    w.u8(m.pad);
+    w.u16le(m.strong);
+    w.u16le(m.weak);
+    w.u32le(m.duration_ms);
   }
 };
 
@@ -283,6 +289,14 @@ Result<Message> read_body(MessageType type, SpanReader& r) {
       m.detail = read_string(r, 4 * kMaxNameBytes);
       return m;
     }
+    case MessageType::rumble: {
+      Rumble m;
+      m.pad = r.u8();
+      m.strong = r.u16le();
+      m.weak = r.u16le();
+      m.duration_ms = r.u32le();
+      return m;
+    }
     case MessageType::unset:
       break;
   }
@@ -322,6 +336,7 @@ std::string_view to_string(MessageType type) noexcept {
     case MessageType::knock: return "knock";
     case MessageType::pair_pending: return "pair_pending";
     case MessageType::access_notice: return "access_notice";
+    case MessageType::rumble: return "rumble";
   }
   return "unknown";
 }

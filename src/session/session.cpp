@@ -389,6 +389,11 @@ bool Session::establish(const std::stop_token& stop) {
                                 .count();
     streaming_ = true;
   }
+  // A game's rumble on this session's pads goes to the client (posted: the
+  // service calls this on its own thread).
+  displays_.set_pad_feedback(display_->lease, [this](const vdisplay::PadRumble& r) {
+    post(control::Rumble{static_cast<std::uint8_t>(r.pad), r.strong, r.weak, r.duration_ms});
+  });
   emit("session.started",
        fmt::format(",\"client\":{},\"fingerprint\":\"{}\",\"mode\":\"{}\",\"display\":{},\"encoder\":\"{}\"",
                    nlohmann::json(hello->name).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),

@@ -68,15 +68,28 @@ std::string AgentConnection::reap() {
   return status ? describe_wait_status(*status) : std::string();
 }
 
-void AgentConnection::queue_event(const agentlink::AppExited& event) {
+void AgentConnection::queue_event(const agentlink::AgentEvent& event) {
   if (events_.size() >= kMaxQueuedEvents) {
-    kLog.warn("dropped an app exit report (pid {}): {} are waiting", event.pid, events_.size());
+    kLog.warn("dropped an agent event ({}): {} are waiting",
+              std::holds_alternative<agentlink::AppExited>(event) ? "an app's exit" : "a pad's rumble", events_.size());
     return;
   }
   events_.push_back(event);
 }
 
-std::vector<agentlink::AppExited> AgentConnection::take_events() {
+namespace {
+std::optional<agentlink::AgentEvent> as_event(const agentlink::Message& m) {
+  if (const auto* exit = std::get_if<agentlink::AppExited>(&m)) {
+    return *exit;
+  }
+  if (const auto* rumble = std::get_if<agentlink::PadRumble>(&m)) {
+    return *rumble;
+  }
+  return std::nullopt;
+}
+}  // namespace
+
+std::vector<agentlink::AgentEvent> AgentConnection::take_events() {
   for (;;) {
     auto received = channel_.receive(Nanos::zero());
     if (!received) {
@@ -87,7 +100,7 @@ std::vector<agentlink::AppExited> AgentConnection::take_events() {
       kLog.warn("display agent sent a bad message: {}", decoded.error().message);
       continue;
     }
-    if (const auto* event = std::get_if<agentlink::AppExited>(&decoded->message)) {
+    if (const auto event = as_event(decoded->message)) {
       queue_event(*event);
     }  // anything else is a late reply to a call that timed out
   }
@@ -121,7 +134,7 @@ Result<agentlink::Reply> AgentConnection::call(const agentlink::Message& request
     if (!decoded) {
       return tl::unexpected(decoded.error());
     }
-    if (const auto* event = std::get_if<agentlink::AppExited>(&decoded->message)) {
+    if (const auto event = as_event(decoded->message)) {
       queue_event(*event);
       continue;
     }

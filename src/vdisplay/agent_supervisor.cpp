@@ -57,16 +57,18 @@ void AgentSupervisor::kick() const noexcept {
 }
 
 void AgentSupervisor::deliver_events() {
-  std::vector<agentlink::AppExited> events;
+  std::vector<agentlink::AgentEvent> events;
   {
     MutexLock lock(mutex_);
     if (agent_) {
       events = agent_->take_events();
     }
   }
-  if (options_.on_app_exited) {
-    for (const auto& e : events) {
-      options_.on_app_exited(e);
+  for (const auto& e : events) {
+    if (const auto* exit = std::get_if<agentlink::AppExited>(&e); exit != nullptr && options_.on_app_exited) {
+      options_.on_app_exited(*exit);
+    } else if (const auto* rumble = std::get_if<agentlink::PadRumble>(&e); rumble != nullptr && options_.on_pad_rumble) {
+      options_.on_pad_rumble(*rumble);
     }
   }
 }

@@ -44,6 +44,7 @@ DisplayService::DisplayService(SupervisorOptions agent, DisplaySettings settings
   kLog.info("render GPU: {} ({})", gpu.name, gpu.reason);
   agent.on_started = [this](std::uint64_t starts) { on_agent_started(starts); };
   agent.on_app_exited = [this](const agentlink::AppExited& e) { on_app_exited(e); };
+  agent.on_pad_rumble = [this](const agentlink::PadRumble& r) { on_pad_rumble(r); };
   agent_ = std::make_unique<AgentSupervisor>(std::move(agent));
   expiry_ = std::jthread([this](const std::stop_token& stop) { run_expiry(stop); });
 }
@@ -78,6 +79,10 @@ void DisplayService::close(const Lease& lease, ReleaseReason reason) {
   if (const auto extra = app_environment_.find(lease.display);
       extra != app_environment_.end() && extra->second.first == lease) {
     app_environment_.erase(extra);  // the session's sink goes with it
+  }
+  if (const auto feedback = pad_feedback_.find(lease.display);
+      feedback != pad_feedback_.end() && feedback->second.first == lease) {
+    pad_feedback_.erase(feedback);  // never called again once close() returns
   }
   if (auto st = apply(manager_.release(lease, reason, now)); !st) {
     kLog.warn("releasing display {}: {}", lease.display, st.error().message);
@@ -218,6 +223,21 @@ Result<DisplayService::Injected> DisplayService::inject_input(const Lease& lease
     return tl::unexpected(st.error());
   }
   return Injected{r->a, r->b};
+}
+
+void DisplayService::set_pad_feedback(const Lease& lease, PadFeedback feedback) {
+  MutexLock lock(mutex_);
+  if (lease_active(lease)) {
+    pad_feedback_[lease.display] = {lease, std::move(feedback)};
+  }
+}
+
+void DisplayService::on_pad_rumble(const agentlink::PadRumble& event) {
+  MutexLock lock(mutex_);
+  const auto it = pad_feedback_.find(event.display_id);
+  if (it != pad_feedback_.end() && lease_active(it->second.first)) {
+    it->second.second(PadRumble{event.pad, event.strong, event.weak, event.duration_ms});
+  }
 }
 
 void DisplayService::on_app_exited(const agentlink::AppExited& event) {

@@ -75,6 +75,44 @@ TEST(PadEvdev, ButtonsAndAxesBecomeEvdevReportsWithValuesInRange) {
   }
 }
 
+TEST(ForceFeedback, PlayingAnUploadedEffectSetsTheMotorsAndStoppingClearsThem) {
+  ForceFeedback ff;
+  EXPECT_FALSE(ff.play(3, 0, 1)) << "nothing uploaded yet";
+  EXPECT_TRUE(ff.upload(0, 0xFFFF, 0x4000, 500));
+  EXPECT_EQ(ff.play(3, 0, 1), (PadRumble{3, 0xFFFF, 0x4000, 500}));
+  EXPECT_EQ(ff.play(3, 0, 0), (PadRumble{3, 0, 0, 0}));
+  EXPECT_TRUE(ff.upload(0, 0x1000, 0, 100));  // an update replaces the effect
+  EXPECT_EQ(ff.play(3, 0, 1), (PadRumble{3, 0x1000, 0, 100}));
+  ff.erase(0);
+  EXPECT_FALSE(ff.play(3, 0, 1));
+  EXPECT_FALSE(ff.upload(-1, 1, 1, 1));
+  EXPECT_FALSE(ff.upload(ForceFeedback::kMaxEffects, 1, 1, 1));
+  EXPECT_FALSE(ff.play(3, ForceFeedback::kMaxEffects, 1));
+  ff.erase(-4);  // out of range: nothing happens
+}
+
+TEST(Gamepads, ServiceCollectsEveryPadsRumble) {
+  struct RumblingPad final : PadDevice {
+    explicit RumblingPad(std::uint32_t i) : index(i) {}
+    Status write(std::span<const EvdevEvent>) override { return ok(); }
+    int feedback_fd() const override { return 100 + static_cast<int>(index); }
+    Status service(std::vector<PadRumble>& out) override {
+      out.push_back({index, 1, 2, 3});
+      return ok();
+    }
+    std::uint32_t index;
+  };
+  Gamepads pads([](std::uint32_t index) -> Result<std::unique_ptr<PadDevice>> {
+    return std::unique_ptr<PadDevice>(new RumblingPad(index));
+  });
+  const std::vector<Event> batch{arrival(0, true), arrival(2, true)};
+  EXPECT_EQ(pads.inject(batch).injected, 2U);
+  std::vector<int> fds;
+  pads.feedback_fds(fds);
+  EXPECT_EQ(fds, (std::vector<int>{100, 102}));
+  EXPECT_EQ(pads.service(), (std::vector<PadRumble>{{0, 1, 2, 3}, {2, 1, 2, 3}}));
+}
+
 TEST(Gamepads, PadsConnectOnArrivalOrFirstUseAndUnplugOnRemoval) {
   Recorded r;
   {

@@ -55,6 +55,12 @@ TEST(Protocol, EveryMessageRoundTrips) {
   EXPECT_EQ(x.pid, 4242U);
   EXPECT_EQ(x.wait_status, 0x0F00U);
   EXPECT_EQ(x.how, AppEnd::display_removed);
+  const auto rumble = std::get<PadRumble>(round_trip(PadRumble{5, 2, 0xFFFF, 0x1234, 250}, 0).message);
+  EXPECT_EQ(rumble.display_id, 5U);
+  EXPECT_EQ(rumble.pad, 2U);
+  EXPECT_EQ(rumble.strong, 0xFFFF);
+  EXPECT_EQ(rumble.weak, 0x1234);
+  EXPECT_EQ(rumble.duration_ms, 250U);
 }
 
 TEST(AgentlinkProtocol, InjectInputCarriesItsEventsAndRefusesTooMany) {

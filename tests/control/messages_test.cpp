@@ -52,7 +52,8 @@ std::vector<Message> one_of_each() {
           PairResult{PairOutcome::paired, 1, "paired as full"},
           Knock{"tablet"},
           PairPending{42, 180},
-          AccessNotice{3, 300, "expires in 5 minutes"}};
+          AccessNotice{3, 300, "expires in 5 minutes"},
+          Rumble{2, 0xFFFF, 0x8000, 250}};
 }
 
 TEST(ControlMessages, EveryTypeRoundTripsHoweverTheStreamIsCut) {

@@ -16,7 +16,8 @@
 // the display server, opened on first use and again after a mode change
 // restarted the server); displays that take no input answer unsupported.
 // Gamepad events go to the display's pads (uinput devices, made on first
-// use and unplugged with the display), whatever the display's kind.
+// use and unplugged with the display), whatever the display's kind; their
+// rumble is reported unsolicited (PadRumble).
 #pragma once
 
 #include <cstdint>
@@ -67,6 +68,9 @@ class Agent {
 
   /// Reports apps that have exited on their own (AppExited each); returns how many.
   std::size_t report_app_exits();
+  /// Answers the pads' force-feedback requests; each rumble a game starts or
+  /// stops goes to the host (PadRumble).
+  void report_rumble();
 
  private:
   struct RunningApp {

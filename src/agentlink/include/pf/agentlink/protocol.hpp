@@ -6,8 +6,9 @@
 // every reply body starts with u32 status, u32 detail.
 //
 // Strings are u16 length + bytes; string lists are u16 count + strings.
-// Messages normally flow host → agent and are answered; the one exception
-// is AppExited, which the agent sends on its own (request id 0, no reply).
+// Messages normally flow host → agent and are answered; the exceptions are
+// AppExited and PadRumble, which the agent sends on its own (request id 0,
+// no reply).
 //
 // Size-tolerant tails: each body has a minimum size (its first version).
 // Fields appended later are read when present and are 0 when absent; bytes
@@ -47,6 +48,7 @@ enum class MessageType : std::uint16_t {
   launch_app = 9,         ///< reply a = the app's pid (it leads its own process group)
   app_exited = 10,        ///< agent → host, unsolicited
   inject_input = 11,      ///< reply a = events injected, b = events this display cannot take
+  pad_rumble = 12,        ///< agent → host, unsolicited
 };
 inline constexpr std::size_t kMaxAppArgs = 64;
 inline constexpr std::size_t kMaxAppEnv = 128;
@@ -129,6 +131,15 @@ struct AppExited {
   AppEnd how = AppEnd::unset;
 };
 
+/// A game set the motors of one of a display's session's pads.
+struct PadRumble {
+  std::uint32_t display_id = 0;
+  std::uint32_t pad = 0;  ///< the client's pad index
+  std::uint16_t strong = 0;
+  std::uint16_t weak = 0;
+  std::uint32_t duration_ms = 0;
+};
+
 /// A reply to any request. The tail fields are type-specific (hello:
 /// a = protocol version, b = min version, c = watchdog timeout ms, d = pid;
 /// add_display: a = display id, b = X display number when c = 1;
@@ -150,7 +161,9 @@ struct InjectInput {
 };
 
 using Message = std::variant<Hello, AddDisplay, RemoveDisplay, SetRenderGpu, Ping, ClearAll,
-                             SetFrameChannel, UpdateMode, LaunchApp, AppExited, InjectInput, Reply>;
+                             SetFrameChannel, UpdateMode, LaunchApp, AppExited, InjectInput, PadRumble, Reply>;
+/// What the agent sends on its own.
+using AgentEvent = std::variant<AppExited, PadRumble>;
 
 struct Decoded {
   std::uint32_t request_id = 0;

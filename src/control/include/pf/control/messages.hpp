@@ -60,6 +60,7 @@ enum class MessageType : std::uint16_t {
   knock = 21,           ///< client → host: ask the operator to approve this client (no PIN)
   pair_pending = 22,    ///< host → client: the knock waits for the operator
   access_notice = 23,   ///< host → client: the grant ends soon
+  rumble = 24,          ///< host → client: a game set a pad's motors
 };
 
 /// Video codecs, as a bit set in Hello and one value in Welcome.
@@ -267,6 +268,17 @@ struct AccessNotice {
   friend bool operator==(const AccessNotice&, const AccessNotice&) = default;
 };
 
+/// The motors of the client's pad `pad` (its pad_arrival index) as a game
+/// on the host set them: magnitudes 0–65535 (strong = low frequency) for
+/// `duration_ms` (0: until the next Rumble); all 0 = stop.
+struct Rumble {
+  std::uint8_t pad = 0;
+  std::uint16_t strong = 0;
+  std::uint16_t weak = 0;
+  std::uint32_t duration_ms = 0;
+  friend bool operator==(const Rumble&, const Rumble&) = default;
+};
+
 [[nodiscard]] std::string_view to_string(PairOutcome outcome) noexcept;
 /// In words, for people: "access expired".
 [[nodiscard]] std::string_view to_string(GoodbyeReason reason) noexcept;
@@ -274,7 +286,7 @@ struct AccessNotice {
 using Message = std::variant<Hello, Welcome, Start, Reconfigure, Reconfigured, SetBitrate, BitrateChanged,
                              RequestKeyframe, InvalidateFrames, LossReport, ClockProbe, ClockEcho, Stats,
                              Goodbye, Reject, HostStats, PairRequest, PairChallenge, PairProof, PairResult,
-                             Knock, PairPending, AccessNotice>;
+                             Knock, PairPending, AccessNotice, Rumble>;
 
 [[nodiscard]] MessageType type_of(const Message& message) noexcept;
 [[nodiscard]] std::string_view to_string(MessageType type) noexcept;

@@ -50,7 +50,7 @@ class AgentConnection {
                                               Nanos timeout = std::chrono::seconds(2));
 
   /// The queued events plus any waiting on the channel now (never blocks).
-  [[nodiscard]] std::vector<agentlink::AppExited> take_events();
+  [[nodiscard]] std::vector<agentlink::AgentEvent> take_events();
   [[nodiscard]] bool has_queued_events() const noexcept { return !events_.empty(); }
   /// Readable when the agent has sent something (for poll()).
   [[nodiscard]] int channel_fd() const noexcept { return channel_.fd(); }
@@ -66,12 +66,12 @@ class AgentConnection {
       : runtime_(std::move(runtime)), channel_(std::move(channel)), process_(std::move(process)) {}
 
   ScratchDir runtime_;  // first: removed after the process is reaped
-  void queue_event(const agentlink::AppExited& event);
+  void queue_event(const agentlink::AgentEvent& event);
 
   agentlink::Channel channel_;
   ChildProcess process_;
   std::uint32_t next_request_id_ = 1;
-  std::vector<agentlink::AppExited> events_;  // bounded: kMaxQueuedEvents
+  std::vector<agentlink::AgentEvent> events_;  // bounded: kMaxQueuedEvents
 };
 
 }  // namespace pf::vdisplay

@@ -5,7 +5,8 @@
 // noticed at once (a hung one at the next ping). It then logs a named error
 // ("display agent (pid N) killed by signal 9 (SIGKILL)"), and respawns with
 // backoff (100 ms doubling to 5 s; reset after 30 s of good health).
-// It also delivers the agent's events (app exits) to on_app_exited.
+// It also delivers the agent's events (app exits, pads' rumble) to
+// on_app_exited and on_pad_rumble.
 // It may block on: poll() of the pidfd, the agent's channel and its own
 // eventfd, and on calls to the agent (bounded by their timeouts).
 // call() is safe from any thread; calls are serialised.
@@ -36,6 +37,7 @@ struct SupervisorOptions {
   /// Called on the supervisor thread for each app the agent reports ended;
   /// no lock of the supervisor is held.
   std::function<void(const agentlink::AppExited&)> on_app_exited;
+  std::function<void(const agentlink::PadRumble&)> on_pad_rumble;
 };
 
 class AgentSupervisor {

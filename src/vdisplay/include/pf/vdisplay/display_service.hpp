@@ -68,6 +68,18 @@ struct AppExit {
 };
 using AppExitHandler = std::function<void(const AppExit&)>;
 
+/// A game set the motors of one of a session's pads (magnitudes 0–65535;
+/// all 0: stop).
+struct PadRumble {
+  std::uint32_t pad = 0;
+  std::uint16_t strong = 0;
+  std::uint16_t weak = 0;
+  std::uint32_t duration_ms = 0;
+};
+/// Called on the agent supervisor's thread under the service's lock: it
+/// must not block or call back into the service.
+using PadFeedback = std::function<void(const PadRumble&)>;
+
 class DisplayService {
  public:
   DisplayService(SupervisorOptions agent, DisplaySettings settings, GpuChoice gpu,
@@ -94,6 +106,9 @@ class DisplayService {
   };
   [[nodiscard]] Result<Injected> inject_input(const Lease& lease, std::vector<input::Event> events)
       PF_EXCLUDES(mutex_);
+  /// Where the rumble of the leased display's pads goes, until the lease
+  /// is closed (after close() returns it is never called again).
+  void set_pad_feedback(const Lease& lease, PadFeedback feedback) PF_EXCLUDES(mutex_);
   /// The current ring of a leased display, or nullptr when the lease is stale.
   [[nodiscard]] std::shared_ptr<HostRing> ring(const Lease& lease) PF_EXCLUDES(mutex_);
   /// Bumps whenever any ring was replaced (recreate, mode change, agent restart).
@@ -119,6 +134,7 @@ class DisplayService {
   void emit(std::string type, DisplayId display, std::string extra = {}) PF_REQUIRES(mutex_);
   void on_agent_started(std::uint64_t starts) PF_EXCLUDES(mutex_);
   void on_app_exited(const agentlink::AppExited& event) PF_EXCLUDES(mutex_);
+  void on_pad_rumble(const agentlink::PadRumble& event) PF_EXCLUDES(mutex_);
   [[nodiscard]] bool lease_active(const Lease& lease) const PF_REQUIRES(mutex_);
   struct RunningApp {
     Lease lease;
@@ -135,6 +151,7 @@ class DisplayService {
   std::map<std::uint32_t, RunningApp> apps_ PF_GUARDED_BY(mutex_);  // by token
   std::uint32_t next_app_token_ PF_GUARDED_BY(mutex_) = 1;
   std::map<DisplayId, std::pair<Lease, std::vector<std::string>>> app_environment_ PF_GUARDED_BY(mutex_);
+  std::map<DisplayId, std::pair<Lease, PadFeedback>> pad_feedback_ PF_GUARDED_BY(mutex_);
   EventSink events_ PF_GUARDED_BY(mutex_);
   const AppExitHandler on_app_exit_;
   std::atomic<std::uint64_t> ring_epoch_{0};
