@@ -2,10 +2,14 @@
 // operator's hand), real punktfunk-client processes pairing, knocking and
 // streaming, and a TLS-terminating relay standing in for a man in the
 // middle.
+#include <fcntl.h>
+#include <linux/input.h>
 #include <poll.h>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <fstream>
 
 #include <fmt/format.h>
@@ -409,6 +413,82 @@ class AccessInputE2e : public PairingE2e {
     return out;
   }
 };
+
+// Where uinput exists: the device node of the input device called `name`
+// (from /proc/bus/input/devices), or empty.
+std::string event_node_of(const std::string& name) {
+  std::ifstream in("/proc/bus/input/devices");
+  std::string line;
+  bool ours = false;
+  while (std::getline(in, line)) {
+    if (line.rfind("N: Name=", 0) == 0) {
+      ours = line == "N: Name=\"" + name + "\"";
+    } else if (ours && line.rfind("H: Handlers=", 0) == 0) {
+      const auto at = line.find("event");
+      if (at != std::string::npos) {
+        return "/dev/input/" + line.substr(at, line.find(' ', at) - at);
+      }
+    }
+  }
+  return {};
+}
+
+// A pad connects and presses A; keys and text are what controller-only forbids.
+constexpr const char* kPadScript =
+    "500 pad 0 connect\n"
+    "600 key 30 down\n610 key 30 up\n620 text x\n"
+    "3000 pad-button 0 304 down\n3100 pad-button 0 304 up\n3200 pad-axis 0 0 -32768\n";
+
+TEST_F(AccessInputE2e, AControllerOnlyClientsPadEventsReachTheAgentAndItsKeysDoNot) {
+  const auto file = host_.dir() / "pad.script";
+  std::ofstream(file) << kPadScript;
+  ASSERT_EQ(pair("couch", arm(60s, Access::controller_only)).exit.code, 0);
+  const auto couch = stream_with_input("couch", file);
+  EXPECT_EQ(couch.sent, 7);
+  EXPECT_EQ(couch.counters.received, 7U);
+  EXPECT_EQ(couch.counters.denied, 3U) << "two keys and the text";
+  EXPECT_EQ(couch.counters.injected + couch.counters.unsupported, 4U) << "the pad's four events reached the agent";
+  if (::access("/dev/uinput", W_OK) != 0) {
+    EXPECT_EQ(couch.counters.unsupported, 4U) << "without /dev/uinput pads cannot be made";
+  }
+  for (const auto& line : couch.recorded) {
+    EXPECT_NE(line.rfind("key_", 0), 0U) << "a controller-only client typed: " << line;
+  }
+}
+
+TEST_F(AccessInputE2e, APadTheHostMakesReportsTheClientsButtons) {
+  if (::access("/dev/uinput", W_OK) != 0) {
+    GTEST_SKIP() << "/dev/uinput is not available here (no uinput module, or no permission)";
+  }
+  const auto file = host_.dir() / "pad.script";
+  std::ofstream(file) << kPadScript;
+  ASSERT_EQ(pair("couch", arm(60s, Access::controller_only)).exit.code, 0);
+  // Watch for our pad and read what it reports while the client streams.
+  std::atomic<bool> pressed{false};
+  std::jthread watcher([&](const std::stop_token& stop) {
+    std::string node;
+    while (!stop.stop_requested() && (node = event_node_of("punktfunk pad 1")).empty()) {
+      std::this_thread::sleep_for(20ms);
+    }
+    const int fd = node.empty() ? -1 : ::open(node.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    while (fd >= 0 && !stop.stop_requested() && !pressed) {
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, 100) > 0) {
+        input_event ev{};
+        while (::read(fd, &ev, sizeof(ev)) == static_cast<ssize_t>(sizeof(ev))) {
+          pressed = pressed || (ev.type == EV_KEY && ev.code == BTN_SOUTH && ev.value == 1);
+        }
+      }
+    }
+    if (fd >= 0) {
+      ::close(fd);
+    }
+  });
+  const auto couch = stream_with_input("couch", file);
+  watcher.request_stop();
+  EXPECT_EQ(couch.counters.injected, 4U);
+  EXPECT_TRUE(pressed) << "the host's pad never reported BTN_SOUTH";
+}
 
 TEST_F(AccessInputE2e, FullAccessInputArrivesInOrderAndViewOnlyInputNeverDoes) {
   // 40 rounds, 150 ms apart: move to a new point, type 'a', click there.
