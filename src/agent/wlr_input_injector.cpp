@@ -11,6 +11,8 @@
 #include <ctime>
 #include <memory>
 #include <optional>
+#include <set>
+#include <string>
 #include <vector>
 
 #include <fmt/format.h>
@@ -296,6 +298,7 @@ class WlrInjector final : public InputInjector {
     if (e.code > kMaxEvdevKey) {
       return false;
     }
+    follow_layout(static_cast<std::uint32_t>(e.y));
     const bool down = e.pressed();
     if (held_keys_.test(e.code) != down) {  // a repeated press changes no state
       held_keys_.set(e.code, down);
@@ -304,6 +307,32 @@ class WlrInjector final : public InputInjector {
     send(keyboard_, kKey, t, std::uint32_t{e.code}, std::uint32_t{down ? 1U : 0U});
     sync_modifiers();
     return true;
+  }
+
+  // A key event's layout hint: the client's layout, so its scancodes type
+  // what its keyboard shows. Switched only while no key is held (the state
+  // of held keys would not carry over); a layout that does not compile is
+  // said once and not tried again.
+  void follow_layout(std::uint32_t hint) {
+    const std::string name = input::layout_name(hint);
+    if (name.empty() || name == layout_.layout || refused_layouts_.contains(name) || held_keys_.any()) {
+      return;
+    }
+    KeyboardLayout wanted = layout_;
+    wanted.layout = name;
+    wanted.variant.clear();
+    auto keymap = Keymap::from_names(context_.get(), wanted);
+    XkbState state(keymap ? xkb_state_new(keymap->get()) : nullptr);
+    if (!keymap || !state) {
+      kLog.warn("the client's keyboard layout '{}' is unknown here; keeping '{}'", name, layout_.layout);
+      refused_layouts_.insert(name);
+      return;
+    }
+    keymap_ = std::move(*keymap);
+    state_ = std::move(state);
+    layout_ = std::move(wanted);
+    use_keymap(keymap_);
+    kLog.info("keyboard layout now '{}', as the client's", name);
   }
 
   // A text event: true only when every code point was typed.
@@ -536,6 +565,8 @@ class WlrInjector final : public InputInjector {
   std::optional<Mods> sent_ = Mods{};  ///< nullopt: unknown to us
   std::int32_t scroll_x_ = 0;
   std::int32_t scroll_y_ = 0;
+  KeyboardLayout layout_;                    ///< what keymap_ was compiled from
+  std::set<std::string> refused_layouts_;  ///< hints that did not compile
 };
 
 void WlrInjector::on_global(void* data, wl_registry* reg, std::uint32_t name, const char* interface,
@@ -601,6 +632,7 @@ Status WlrInjector::connect(const KeyboardLayout& layout) {
     return tl::unexpected(keymap.error());
   }
   keymap_ = std::move(*keymap);
+  layout_ = layout;
   state_.reset(xkb_state_new(keymap_.get()));
   if (!state_) {
     return fail(Errc::io, "cannot create an XKB state");
