@@ -76,7 +76,9 @@ for b in "${binaries[@]}"; do
 done
 
 use_systemd=0
-if [ -d /run/systemd/system ] && [ -f "$unit_dir/punktfunk-host.service" ] &&
+# shellcheck source=lib/service-manager.sh
+. "$repo/scripts/lib/service-manager.sh"
+if uses_systemd "$host" "${mode_flag[@]}" --config-dir "$config_dir" && [ -f "$unit_dir/punktfunk-host.service" ] &&
   grep -qx "$unit_dir/punktfunk-host.service" "$share/install-manifest"; then
   use_systemd=1
 fi
@@ -88,16 +90,20 @@ service() {  # start | stop, through systemd or the supervisor; never hands on t
     "$host" "${mode_flag[@]}" --config-dir "$config_dir" service "$1" "${extra[@]}" 9>&-
   fi
 }
-healthy_within() {  # seconds
+healthy_within() {  # seconds; /api/v1/health answers, whoever runs the host
   local deadline=$(($(date +%s) + $1))
   while [ "$(date +%s)" -lt $deadline ]; do
-    if "$host" "${mode_flag[@]}" --config-dir "$config_dir" service status >/dev/null 2>&1; then
+    if "$host" "${mode_flag[@]}" --config-dir "$config_dir" service health >/dev/null 2>&1; then
       return 0
     fi
     sleep 0.2
   done
   return 1
 }
+
+# Where the supervisor logs, asked of the binary that runs now (the new one may not run at all).
+state_dir="$("$host" "${mode_flag[@]}" --config-dir "$config_dir" config show 2>/dev/null |
+  awk '$1 == "PUNKTFUNK_STATE_DIR" { print $2 }')" || true
 
 # 3. Stop, keep the old binaries.
 step "stopping the host"
@@ -114,14 +120,27 @@ for b in "${binaries[@]}"; do
   mv -f "$prefix/bin/$b.tmp.$$" "$prefix/bin/$b"
 done
 step "starting"
-if service start >/dev/null 2>&1 && healthy_within 20; then
-  up_at=$(now_ms)
-  step "healthy again; downtime $((up_at - down_at)) ms"
-  exit 0
+start_log="$(mktemp)"
+trap 'rm -f "$build_log" "$start_log"' EXIT
+failure="starting the new host failed"
+if service start >"$start_log" 2>&1; then
+  failure="the new host did not answer /api/v1/health within 20 s"
+  if healthy_within 20; then
+    up_at=$(now_ms)
+    step "healthy again; downtime $((up_at - down_at)) ms"
+    exit 0
+  fi
 fi
 
-# 5. Roll back.
-echo "deploy: the new host did not come up healthy within 20 s; rolling back" >&2
+# 5. Roll back, saying why the new host did not come up: what starting it
+# printed, and the end of its log.
+echo "deploy: $failure; rolling back. What it said:" >&2
+sed 's/^/  | /' "$start_log" | tail -n 20 >&2
+if [ $use_systemd -eq 1 ]; then
+  journalctl "${scope[@]}" -u punktfunk-host.service -n 20 --no-pager 2>/dev/null | sed 's/^/  | /' >&2 || true
+elif [ -f "$state_dir/host.log" ]; then
+  tail -n 20 "$state_dir/host.log" | sed 's/^/  | /' >&2
+fi
 service stop >/dev/null 2>&1 || true
 for b in "${binaries[@]}"; do
   mv -f "$prefix/bin/$b.bak" "$prefix/bin/$b"

@@ -93,7 +93,9 @@ echo "install: $(wc -l <"$manifest") files and directories under $prefix and $un
 "$host" "${mode_flag[@]}" --config-dir "$config_dir" web setup --no-service
 
 systemd_owns_units=0
-if [ -d /run/systemd/system ] && { [ "$unit_dir" = /etc/systemd/system ] ||
+# shellcheck source=lib/service-manager.sh
+. "$(dirname "$0")/lib/service-manager.sh"
+if uses_systemd "$host" "${mode_flag[@]}" --config-dir "$config_dir" && { [ "$unit_dir" = /etc/systemd/system ] ||
   [ "$unit_dir" = "${XDG_CONFIG_HOME:-$HOME/.config}/systemd/user" ]; }; then
   systemd_owns_units=1
 fi

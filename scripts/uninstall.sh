@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Reverses scripts/install.sh: stops the host and the console, removes
 # every file its manifest lists (binaries, pages, units) and the manifest.
-# The config dir (keys, tokens, password, paired clients) stays unless
-# --purge, which also removes the state dir.
+# The config dir (keys, tokens, password, paired clients) and the
+# operator's recordings in the state dir stay unless --purge, which removes
+# both; the services' log and pidfiles go.
 #
 #   scripts/uninstall.sh [--user|--system] [--prefix DIR] [--config-dir DIR]
 #                        [--state-dir DIR] [--purge]
@@ -36,7 +37,9 @@ fi
 
 host="$prefix/bin/punktfunk-host"
 units_in_systemd=0
-if [ -d /run/systemd/system ] && grep -q "^/etc/systemd/system/\|/systemd/user/" "$manifest"; then
+# shellcheck source=lib/service-manager.sh
+. "$(dirname "$0")/lib/service-manager.sh"
+if uses_systemd "$host" "${mode_flag[@]}" --config-dir "$config_dir" && grep -q "^/etc/systemd/system/\|/systemd/user/" "$manifest"; then
   units_in_systemd=1
   systemctl "${scope[@]}" disable --now punktfunk-host.service punktfunk-web.service 2>/dev/null || true
 fi
@@ -66,5 +69,10 @@ if [ $purge -eq 1 ]; then
   rm -rf -- "$config_dir" "$state_dir"
   echo "uninstall: purged $config_dir and $state_dir"
 else
+  # What the services left behind goes; what the operator made (recordings) stays with the config.
+  rm -rf -- "$state_dir/host.log" "$state_dir/host.log.1" "$state_dir/host.pid" "$state_dir/host.children" \
+    "$state_dir/pulse"
+  rmdir "$state_dir" 2>/dev/null || true
   echo "uninstall: kept $config_dir (keys, tokens, the console password, paired clients); --purge removes it"
+  [ -d "$state_dir" ] && echo "uninstall: kept $state_dir (performance recordings); --purge removes it"
 fi

@@ -173,6 +173,7 @@ int main(int argc, char** argv) {
            {"stop", "Stop the supervisor and what it runs (≤ 30 s)"},
            {"restart", "stop, then start"},
            {"status", "Whether it runs and the host answers (exit 0), else exit 3"},
+           {"health", "Whether the host answers /api/v1/health, whoever runs it (exit 0), else exit 3"},
            {"run", "The supervisor in the foreground: restarts a failed host with backoff"}}) {
     auto* sub = service->add_subcommand(name, what);
     if (name == "status") {

@@ -7,12 +7,16 @@
 // child that fails after 1 s, 2 s, 4 s … (at most 30 s; a child that ran
 // 10 s or more starts the count afresh), and gives up with a clear message
 // when a child failed --give-up-after times in a row within 10 s of
-// starting. A child that exits with status 0 is not restarted. SIGTERM or
-// SIGINT stop the children (≤ 30 s each) and the supervisor.
+// starting: for the host that ends the supervisor, for the console only
+// the console (the host keeps streaming). A child that exits with status
+// 0 is not restarted. SIGTERM or SIGINT stop the children (signalled
+// together, ≤ 30 s in all) and the supervisor.
 //
 // `start` runs the supervisor detached (its output in $STATE_DIR/host.log)
 // and waits ≤ 20 s for /api/v1/health; `stop` signals it and waits ≤ 30 s;
-// `status` says whether it runs and the host answers (exit 0) or not (3).
+// `status` says whether it runs and the host answers (exit 0) or not (3);
+// `health` only whether the host answers /api/v1/health, whoever runs it
+// (systemd or the supervisor; exit 0, else 3).
 // The supervisor holds an flock on $STATE_DIR/host.pid for its lifetime,
 // so a stale pidfile is never mistaken for a running host and two
 // supervisors cannot run at once.
@@ -227,8 +231,13 @@ int supervise(const config::HostConfig& cfg, const ServiceCommand& command) {
         }
         if (c.fast_failures >= command.give_up_after) {
           kLog.error("giving up on {}: it failed {} times in a row within {} s of starting (last: {}); its output "
-                     "is above",
-                     c.name, c.fast_failures, kFastFailure.count(), describe_wait_status(*status));
+                     "is above{}",
+                     c.name, c.fast_failures, kFastFailure.count(), describe_wait_status(*status),
+                     c.name == "host" ? "" : "; the host keeps running");
+          if (c.name != "host") {
+            c.finished = true;  // the console is not worth the stream
+            continue;
+          }
           gave_up = true;
           break;
         }
@@ -251,10 +260,15 @@ int supervise(const config::HostConfig& cfg, const ServiceCommand& command) {
       break;
     }
   }
-  for (auto& c : children) {
+  for (auto& c : children) {  // all at once: the grace is shared, not added up
     if (c.child) {
       c.child->signal(SIGTERM);
-      const int status = c.child->stop(kStopGrace);
+    }
+  }
+  const auto stop_by = std::chrono::steady_clock::now() + kStopGrace;
+  for (auto& c : children) {
+    if (c.child) {
+      const int status = c.child->stop(std::max<Nanos>(Nanos::zero(), stop_by - std::chrono::steady_clock::now()));
       kLog.info("{} stopped ({})", c.name, describe_wait_status(status));
     }
   }
@@ -465,6 +479,9 @@ int run_service(const config::HostConfig& cfg, const ServiceCommand& command) {
   }
   if (command.action == "status") {
     return status(cfg, command.format);
+  }
+  if (command.action == "health") {
+    return healthy(cfg) ? kExitOk : 3;
   }
   if (command.action == "unit") {
     fmt::print("{}", render_unit(cfg, command.unit, sibling_executable("punktfunk-host")));

@@ -57,8 +57,10 @@ int install_service(const config::HostConfig& cfg) {
     return kExitFailure;
   }
   fmt::print("service: {}\n", unit.string());
-  if (!std::filesystem::exists("/run/systemd/system", ec)) {
-    fmt::print("systemd is not running here: start the console with `punktfunk-host web serve`\n");
+  const auto& manager = cfg.settings.service_manager;
+  if (manager == "supervisor" || (manager == "auto" && !std::filesystem::exists("/run/systemd/system", ec))) {
+    fmt::print("{}: start the console with `punktfunk-host web serve` or `service start --with-console`\n",
+               manager == "supervisor" ? "PUNKTFUNK_SERVICE_MANAGER is supervisor" : "systemd is not running here");
     return kExitOk;
   }
   const std::string scope = system ? "" : " --user";

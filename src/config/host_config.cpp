@@ -41,7 +41,7 @@ Status parse_bind(std::string_view v, std::string& out) {
   return ok();
 }
 
-const std::array<Key<HostSettings>, 17> kHostKeys = {{
+const std::array<Key<HostSettings>, 18> kHostKeys = {{
     {{kConfigDirKey, "", "an absolute directory path",
       "Directory holding host.env, the host's keys and tokens, and its settings files. Default: "
       "$XDG_CONFIG_HOME/punktfunk, else ~/.config/punktfunk; /etc/punktfunk with --system.",
@@ -202,6 +202,17 @@ const std::array<Key<HostSettings>, 17> kHostKeys = {{
       "anything else; 127.0.0.1 keeps it off the network."},
      [](std::string_view v, HostSettings& s) -> Status {
        return v == "off" ? fail(Errc::config_invalid, "not an IP address") : parse_bind(v, s.web_bind);
+     }},
+    {{"PUNKTFUNK_SERVICE_MANAGER", "auto", "auto, systemd or supervisor",
+      "Who runs the host and the console as services: systemd (units under systemctl), or punktfunk-host's "
+      "own pidfile supervisor (`service start`). auto: systemd where it is PID 1. The install, deploy and "
+      "uninstall scripts and `web setup` follow it."},
+     [](std::string_view v, HostSettings& s) -> Status {
+       if (v != "auto" && v != "systemd" && v != "supervisor") {
+         return fail(Errc::config_invalid, "not auto, systemd or supervisor");
+       }
+       s.service_manager = std::string(v);
+       return ok();
      }},
 }};
 

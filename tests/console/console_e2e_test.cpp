@@ -379,6 +379,7 @@ TEST(ConsoleSetup, MakesThePasswordOnceAndTheServiceUnit) {
   env["HOME"] = (tmp.path() / "home").string();
   env["XDG_CONFIG_HOME"] = (tmp.path() / "xdg").string();
   env["PUNKTFUNK_CONFIG_DIR"] = (tmp.path() / "host").string();
+  env["PUNKTFUNK_SERVICE_MANAGER"] = "supervisor";  // writes the unit, never touches the machine's systemd
   const auto first = test::run({PF_HOST_BINARY, "web", "setup"}, env, tmp.path(), 30s);
   ASSERT_EQ(first.exit.code, 0) << first.output;
   const auto at = first.output.find("password: ");

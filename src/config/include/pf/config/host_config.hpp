@@ -35,6 +35,7 @@ struct HostSettings {
   std::string display_backend;  ///< PUNKTFUNK_DISPLAY_BACKEND: "" (saved setting), synthetic, xvfb, wlroots
   bool allow_tofu = false;      ///< PUNKTFUNK_ALLOW_TOFU
   bool mdns = true;             ///< PUNKTFUNK_MDNS
+  std::string service_manager = "auto";  ///< PUNKTFUNK_SERVICE_MANAGER: auto, systemd or supervisor
   std::uint32_t max_sessions = 4;
   std::uint32_t bitrate_kbps = 20'000;
   bool audio = true;                     ///< PUNKTFUNK_AUDIO: stream sound when a client asks for it
