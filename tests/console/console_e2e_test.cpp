@@ -10,6 +10,7 @@
 #include <mutex>
 #include <thread>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <nlohmann/json.hpp>
@@ -22,6 +23,7 @@
 #include "pf/core/fs.hpp"
 #include "pf/mgmt/api.hpp"
 #include "pf/mgmt/router.hpp"
+#include "pf/mgmt/token.hpp"
 #include "pf/tls/identity.hpp"
 
 namespace pf::console {
@@ -200,6 +202,48 @@ TEST_F(ConsoleE2e, TheCookieIsSealedAndAChangedOneSignsOut) {
   cookie_.clear();
   sign_in();
   EXPECT_EQ(call("GET", "/api/v1/status").status, 200);
+}
+
+TEST_F(ConsoleE2e, TheProxyForwardsTheTokenAndNothingElseOfTheBrowsers) {
+  // A stand-in management API with the host's certificate (the console pins
+  // it) records what the console forwards.
+  const std::string token(64, 'a');
+  set_password();
+  start_console(token);
+  sign_in();
+  httplib::SSLServer standin((dir() / "host-cert.pem").c_str(), (dir() / "host-key.pem").c_str());
+  std::mutex mutex;
+  std::vector<httplib::Headers> seen;
+  const auto record = [&](const httplib::Request& r, httplib::Response& out) {
+    const std::lock_guard lock(mutex);
+    seen.push_back(r.headers);
+    out.set_content("{\"ok\":true}", "application/json");
+  };
+  standin.Get(".*", record);
+  standin.Post(".*", record);
+  const int port = standin.bind_to_any_port("127.0.0.1");
+  ASSERT_GT(port, 0);
+  std::thread serving([&] { standin.listen_after_bind(); });
+  ASSERT_TRUE(write_file_atomic(dir() / mgmt::kEndpointFile, fmt::format("https://127.0.0.1:{}\n", port), 0600));
+
+  const httplib::Headers browser{{"Authorization", "Bearer from-the-browser"},
+                                 {"X-Confirm-Password", std::string(kPassword)},
+                                 {"X-Forwarded-For", "203.0.113.9"},
+                                 {"Accept", "application/json"}};
+  EXPECT_EQ(call("GET", "/api/v1/status", {}, browser).status, 200);
+  EXPECT_EQ(call("POST", "/api/v1/pair/arm", "{}", browser).status, 200);
+  standin.stop();
+  serving.join();
+  ASSERT_EQ(seen.size(), 2U) << "the console did not forward both calls";
+  for (const auto& h : seen) {
+    const auto auth = h.equal_range("Authorization");
+    ASSERT_EQ(std::distance(auth.first, auth.second), 1);
+    EXPECT_EQ(auth.first->second, "Bearer " + token);
+    for (const char* never : {"Cookie", "X-Confirm-Password", "X-Forwarded-For", "Origin"}) {
+      EXPECT_EQ(h.count(never), 0U) << never << " reached the management API";
+    }
+    EXPECT_EQ(h.count("Accept"), 1U);
+  }
 }
 
 TEST_F(ConsoleE2e, TheTokenNeverReachesTheBrowser) {
