@@ -120,6 +120,15 @@ Result<std::unique_ptr<httplib::SSLServer>> make_https_server(const tls::Identit
   server->Delete(".*", handler);
   const std::size_t max_body = limits.max_body_bytes;
   server->set_error_handler([max_body](const httplib::Request&, httplib::Response& out) {
+    // What the listener answers itself (400, 413, …) carries the same
+    // guards as a handler's answer: it never reached a handler to set them.
+    if (!out.has_header("Content-Security-Policy")) {
+      out.set_header("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+      out.set_header("X-Content-Type-Options", "nosniff");
+      out.set_header("Referrer-Policy", "no-referrer");
+      out.set_header("X-Frame-Options", "DENY");
+      out.set_header("Cache-Control", "no-store");
+    }
     if (out.body.empty()) {
       const std::string message =
           out.status == 413 ? fmt::format("the body is over {} bytes", max_body) : fmt::format("HTTP {}", out.status);
