@@ -6,10 +6,10 @@
 #   scripts/build-web.sh [--prefix DIR]
 #
 # With --prefix (an installation by scripts/install.sh) it then swaps the
-# served pages, DIR/share/punktfunk/web, for the new build by renames and
-# checks that the console answers. The console reads its pages from disk on
-# every request, so it needs no restart: browsers get the new pages on their
-# next load.
+# served pages, DIR/share/punktfunk/web, for the new build in one rename
+# (scripts/lib/swap-pages.sh) and checks that the console answers. The
+# console reads its pages from disk on every request, so it needs no
+# restart: browsers get the new pages on their next load.
 set -euo pipefail
 
 prefix=""
@@ -17,7 +17,8 @@ if [ "${1:-}" = --prefix ]; then
   prefix="$2"
 fi
 
-web="$(cd "$(dirname "${BASH_SOURCE[0]}")/../web" && pwd)"
+scripts="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+web="$scripts/../web"
 cd "$web"
 
 if ! command -v npm >/dev/null 2>&1; then
@@ -53,13 +54,9 @@ if [ -n "$prefix" ]; then
     echo "build-web: nothing installed under $prefix (run scripts/install.sh)" >&2
     exit 1
   fi
-  rm -rf "$share/web.new" "$share/web.old"
-  cp -r dist "$share/web.new"
-  # Two renames a moment apart: a request in between gets a 404 for a page
-  # at worst, never a mix of old and new files.
-  [ -d "$share/web" ] && mv "$share/web" "$share/web.old"
-  mv "$share/web.new" "$share/web"
-  rm -rf "$share/web.old"
+  # shellcheck source=lib/swap-pages.sh
+  . "$scripts/lib/swap-pages.sh"
+  swap_pages "$web/dist" "$share"
   port="$("$prefix/bin/punktfunk-host" config show | awk '$1 == "PUNKTFUNK_WEB_PORT" { print $2 }')"
   code="$(curl -sk -o /dev/null -w '%{http_code}' "https://127.0.0.1:${port:-47992}/" || true)"
   case "$code" in

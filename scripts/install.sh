@@ -69,12 +69,10 @@ for b in punktfunk-host pf-vdisplay punktfunk-client; do
 done
 put "$repo/host.env.example" "$share/host.env.example" 0644
 if [ -f "$repo/web/dist/index.html" ]; then
-  rm -rf "$share/web.new" "$share/web.old"
-  cp -r "$repo/web/dist" "$share/web.new"
-  [ -d "$share/web" ] && mv "$share/web" "$share/web.old"
-  mv "$share/web.new" "$share/web"
-  rm -rf "$share/web.old"
-  echo "$share/web" >>"$manifest.new"
+  # shellcheck source=lib/swap-pages.sh
+  . "$repo/scripts/lib/swap-pages.sh"
+  swap_pages "$repo/web/dist" "$share"
+  echo "$share/web" >>"$manifest.new"  # the link; uninstall.sh removes the web-* it points at
 else
   echo "install: web/dist is missing (scripts/build-web.sh): the console will say its pages are missing" >&2
 fi

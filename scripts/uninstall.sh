@@ -59,6 +59,7 @@ while IFS= read -r path; do
   fi
 done <"$manifest"
 rm -f -- "$manifest" "$prefix/share/punktfunk/.deploy.lock"
+rm -rf -- "$prefix"/share/punktfunk/web-*  # the pages the web link pointed at (build-web.sh renames them)
 for b in punktfunk-host pf-vdisplay punktfunk-client; do
   rm -f -- "$prefix/bin/$b.bak"
 done
