@@ -2,6 +2,10 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
 #include "commands.hpp"
 #include "host_runtime.hpp"
 #include "pf/core/build_info.hpp"
@@ -12,6 +16,26 @@ namespace pf::host {
 namespace {
 
 const log::Logger kLog{"host"};
+
+// A hook for the deploy's rollback test (tests/ops): a build whose file
+// ends with the text PF_TEST_EXIT_AT_START names exits at once, as a
+// broken build would, while every other build of the same run starts.
+bool test_build_exits_at_start() {
+  const char* marker = std::getenv("PF_TEST_EXIT_AT_START");
+  if (marker == nullptr || *marker == '\0') {
+    return false;
+  }
+  const std::string want(marker);
+  std::ifstream exe("/proc/self/exe", std::ios::binary | std::ios::ate);
+  const auto size = static_cast<std::streamoff>(exe.tellg());
+  if (!exe || size < static_cast<std::streamoff>(want.size())) {
+    return false;
+  }
+  std::string tail(want.size(), '\0');
+  exe.seekg(size - static_cast<std::streamoff>(want.size()));
+  exe.read(tail.data(), static_cast<std::streamsize>(tail.size()));
+  return exe && tail == want;
+}
 
 int wait_for(const sigset_t& set) {
   int sig = 0;
@@ -31,6 +55,10 @@ int run_serve(const config::HostConfig& cfg) {
     kLog.warn("{}", warning);
   }
 
+  if (test_build_exits_at_start()) {
+    kLog.error("this build exits at start (test hook PF_TEST_EXIT_AT_START)");
+    return kExitFailure;
+  }
   const auto& s = cfg.settings;
   auto dir = ensure_private_dir(s.config_dir);
   if (!dir) {

@@ -88,19 +88,27 @@ class Ops : public ::testing::Test {
     const auto r = test::run({"/usr/bin/sha256sum", file.string()}, env_, tmp_.path(), 30s);
     return r.output.substr(0, 64);
   }
+  enum class Build { works, not_a_host, exits_at_start };
   /// Copies the built binaries into `dir`, the host with one byte appended:
-  /// a different build that works the same.
-  [[nodiscard]] std::string copy_build(const std::filesystem::path& dir, bool break_host = false) const {
+  /// a different build that works the same; or in its place a script that
+  /// fails; or the real host ending with the test hook's marker
+  /// (PF_TEST_EXIT_AT_START), which starts under the supervisor and exits.
+  [[nodiscard]] std::string copy_build(const std::filesystem::path& dir, Build build = Build::works) const {
     std::string command = fmt::format("mkdir -p {0} && cp {1}/punktfunk-host {1}/pf-vdisplay {1}/punktfunk-client {0}/",
                                       dir.string(), kBin.string());
-    if (break_host) {
-      command += fmt::format(" && printf '#!/bin/sh\\necho this build exits at start >&2\\nexit 1\\n' > {0}/punktfunk-host",
-                             dir.string());
-    } else {
-      command += fmt::format(" && printf x >> {}/punktfunk-host", dir.string());
+    switch (build) {
+      case Build::works: command += fmt::format(" && printf x >> {}/punktfunk-host", dir.string()); break;
+      case Build::not_a_host:
+        command += fmt::format(" && printf '#!/bin/sh\\necho this build exits at start >&2\\nexit 1\\n' > {0}/punktfunk-host",
+                               dir.string());
+        break;
+      case Build::exits_at_start:
+        command += fmt::format(" && printf {} >> {}/punktfunk-host", kExitMarker, dir.string());
+        break;
     }
     return command;
   }
+  static constexpr const char* kExitMarker = "pf-test-exits-at-start";
 
   test::TempDir tmp_;
   std::map<std::string, std::string> env_;
@@ -162,12 +170,25 @@ TEST_F(Ops, InstallDeployRollBackAndUninstall) {
   EXPECT_EQ(served_digest(), new_digest);
 
   // A binary that exits at start: rolled back, the previous one healthy.
-  const auto exits = deploy(copy_build(tmp_.path() / "exits", true), tmp_.path() / "exits");
+  const auto exits = deploy(copy_build(tmp_.path() / "exits", Build::not_a_host), tmp_.path() / "exits");
   EXPECT_EQ(exits.exit.code, 1) << exits.output;
   EXPECT_NE(exits.output.find("rolled back; the previous host is healthy again"), std::string::npos) << exits.output;
   EXPECT_NE(exits.output.find("this build exits at start"), std::string::npos) << "the rollback says why: " << exits.output;
   std::cout << "rollback downtime: " << downtime_ms(exits.output) << " ms\n";
   RecordProperty("rollback_downtime_ms", std::to_string(downtime_ms(exits.output)));
+
+  // A real build that starts under the supervisor and exits at once (the
+  // test hook): the health poll fails, the rollback brings the previous one back.
+  env_["PF_TEST_EXIT_AT_START"] = kExitMarker;
+  const auto crashes = deploy(copy_build(tmp_.path() / "crashes", Build::exits_at_start), tmp_.path() / "crashes");
+  env_.erase("PF_TEST_EXIT_AT_START");
+  EXPECT_EQ(crashes.exit.code, 1) << crashes.output;
+  EXPECT_NE(crashes.output.find("rolled back; the previous host is healthy again"), std::string::npos)
+      << crashes.output;
+  EXPECT_NE(crashes.output.find("this build exits at start (test hook"), std::string::npos)
+      << "the rollback says why: " << crashes.output;
+  EXPECT_TRUE(status(host).value("healthy", false));
+  EXPECT_EQ(served_digest(), new_digest);
   EXPECT_TRUE(status(host).value("healthy", false));
   EXPECT_EQ(served_digest(), new_digest);
 
