@@ -443,8 +443,8 @@ int run_detect_conflicts(const config::HostConfig& cfg, OutputFormat format) {
                             {"TCP", 47984, "GameStream HTTPS"},
                             {"TCP", 47989, "GameStream HTTP"},
                             {"TCP", 48010, "GameStream RTSP"}};
-  for (std::uint16_t port = 47998; port <= 48000; ++port) {
-    uses.push_back({"UDP", port, "GameStream media"});
+  for (const int port : {47998, 47999, 48000, 48002, 48010}) {  // video, control, audio, microphone, RTSP
+    uses.push_back({"UDP", static_cast<std::uint16_t>(port), "GameStream media"});
   }
   const auto conflicts = find_conflicts(uses);
   if (format == OutputFormat::json) {
