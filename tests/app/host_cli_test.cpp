@@ -28,6 +28,7 @@ class HostCli : public ::testing::Test {
   void SetUp() override {
     env_ = test::clean_environment();
     env_["PUNKTFUNK_NATIVE_PORT"] = test::free_tcp_port();
+    env_["PUNKTFUNK_MGMT_PORT"] = test::free_tcp_port();  // never the default 47990 a real host may hold
     env_["HOME"] = (tmp_.path() / "home").string();
     env_.erase("XDG_CONFIG_HOME");
     env_.erase("XDG_STATE_HOME");

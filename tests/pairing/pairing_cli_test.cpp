@@ -26,6 +26,7 @@ class PairingCli : public ::testing::Test {
     env_ = test::clean_environment();
     port_ = test::free_tcp_port();
     env_["PUNKTFUNK_NATIVE_PORT"] = port_;
+    env_["PUNKTFUNK_MGMT_PORT"] = test::free_tcp_port();  // never the default 47990 a real host may hold
     env_["PUNKTFUNK_CONFIG_DIR"] = (tmp_.path() / "host").string();
     env_["PUNKTFUNK_DISPLAY_BACKEND"] = "synthetic";
     env_["PUNKTFUNK_MDNS"] = "off";
