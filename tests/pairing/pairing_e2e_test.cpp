@@ -10,7 +10,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdio>
 #include <fstream>
+#include <iterator>
 
 #include <fmt/format.h>
 #include <thread>
@@ -548,6 +550,87 @@ TEST_F(AccessInputE2e, FullAccessInputArrivesInOrderAndViewOnlyInputNeverDoes) {
   EXPECT_EQ(viewer.counters.denied, 200U);
   EXPECT_EQ(viewer.counters.injected, 0U);
   EXPECT_TRUE(viewer.recorded.empty()) << viewer.recorded.front();
+}
+
+// The same through sway: a scripted client's keys and clicks reach a real
+// Wayland client (wev) in its wlroots display, through the virtual
+// keyboard and pointer.
+class WlrootsInputE2e : public PairingE2e {
+ protected:
+  WlrootsInputE2e() : PairingE2e({}, vdisplay::Backend::wlroots) {}
+  void SetUp() override {
+    for (const char* program : {"/usr/bin/sway", "/usr/bin/wev", "/usr/bin/stdbuf"}) {
+      if (::access(program, X_OK) != 0) {
+        GTEST_SKIP() << program << " is not installed (scripts/setup.sh installs sway and wev)";
+      }
+    }
+  }
+};
+
+TEST_F(WlrootsInputE2e, AScriptedClientsKeysAndClicksReachAWaylandClient) {
+  // wev runs as the display user: its record goes where that user may write.
+  test::TempDir shared;
+  std::filesystem::permissions(shared.path(), std::filesystem::perms::all);
+  const auto record = shared.path() / "wev.txt";
+  std::ofstream(record).close();
+  std::filesystem::permissions(record, std::filesystem::perms::all);
+  const auto file = host_.dir() / "wl.script";
+  std::ofstream(file) << "3000 position 200 150\n3100 position 260 190\n"
+                         "3200 key 30 down\n3250 key 30 up\n3300 button 1 down\n3350 button 1 up\n";
+  ASSERT_EQ(pair("sofa", arm(60s, Access::full)).exit.code, 0);
+  const auto stats = host_.dir() / "stats-sofa.json";
+  test::Child client({PF_CLIENT_BINARY, "connect", address(), "--config-dir", client_dir("sofa").string(), "--name",
+                      "sofa", "--mode", "640x480@30", "--seconds", "6", "--input-script", file.string(),
+                      "--stats-json", stats.string()},
+                     test::clean_environment(), host_.dir() / "sofa.log");
+  vdisplay::DisplayId display = 0;
+  for (int i = 0; i < 200 && display == 0; ++i) {
+    std::this_thread::sleep_for(50ms);
+    for (const auto& s : host_.server().sessions()) {
+      if (s.client_name == "sofa" && s.state == session::SessionState::streaming) {
+        display = s.display;
+      }
+    }
+  }
+  ASSERT_NE(display, 0U) << client.output();
+  for (const auto& slot : host_.displays().snapshot()) {
+    if (slot.display == display) {
+      const vdisplay::AppEntry wev{
+          "wev", "wev", {"/bin/sh", "-c", "exec /usr/bin/stdbuf -oL /usr/bin/wev > " + record.string()}, {}, {}};
+      ASSERT_TRUE(host_.displays().launch_app({slot.display, slot.generation}, wev));
+    }
+  }
+  const auto exit = client.wait_for(60s);
+  ASSERT_TRUE(exit && exit->code == 0) << client.output();
+  std::ifstream in(record);
+  const std::string out((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // wev prints XKB keycodes (evdev + 8) and surface-local positions: the
+  // window's border offsets them, so the step between the two is compared.
+  const auto a_down = out.find("key: 38; state: 1 (pressed)");
+  const auto a_up = out.find("key: 38; state: 0 (released)");
+  const auto click = out.find("button: 272 (left), state: 1 (pressed)");
+  const auto release = out.find("button: 272 (left), state: 0 (released)");
+  ASSERT_NE(a_down, std::string::npos) << out;
+  EXPECT_NE(out.find("utf8: 'a'", a_down), std::string::npos) << out;
+  ASSERT_NE(a_up, std::string::npos) << out;
+  ASSERT_NE(click, std::string::npos) << out;
+  ASSERT_NE(release, std::string::npos) << out;
+  EXPECT_LT(a_down, a_up);
+  EXPECT_LT(a_up, click) << "the script's order";
+  EXPECT_LT(click, release);
+  std::vector<std::pair<double, double>> motions;
+  for (std::size_t at = out.find("x, y: "); at != std::string::npos; at = out.find("x, y: ", at + 1)) {
+    double x = 0;
+    double y = 0;
+    if (std::sscanf(out.c_str() + at, "x, y: %lf, %lf", &x, &y) == 2) {
+      motions.emplace_back(x, y);
+    }
+  }
+  ASSERT_GE(motions.size(), 2U) << out;
+  const auto& last = motions[motions.size() - 1];
+  const auto& before = motions[motions.size() - 2];
+  EXPECT_DOUBLE_EQ(last.first - before.first, 60.0) << out;
+  EXPECT_DOUBLE_EQ(last.second - before.second, 40.0) << out;
 }
 
 }  // namespace
