@@ -137,7 +137,9 @@ int main(int argc, char** argv) {
   connect->add_option("--mode", mode, "WxH@Hz (default 1920x1080@60)");
   connect->add_option("--bitrate", o.bitrate_kbps, "kbit/s (default 20000)");
   connect->add_option("--codec", codec, "h264 or hevc (default h264)");
-  connect->add_option("--seconds", seconds, "How long to stream after the first picture; 0 = until Ctrl-C");
+  auto* seconds_option = connect->add_option(
+      "--seconds", seconds,
+      "How long to stream after the first picture (default 10; with --window until it is closed); 0 = until Ctrl-C");
   connect->add_option("--stats-json", stats_json, "Write the session's figures to FILE as JSON");
   connect->add_option("--save-frame", o.save_frame, "Write the last decoded picture to FILE.png");
   connect->add_option("--record", o.record, "Write the received elementary stream (Annex-B) to FILE");
@@ -146,6 +148,9 @@ int main(int argc, char** argv) {
   connect->add_option("--audio-out", o.audio_out, "Write the sound to FILE.wav (16-bit) instead of playing it");
   bool no_play = false;
   connect->add_flag("--no-audio-play", no_play, "Receive and count the sound but do not play it");
+  connect->add_flag("--window", o.window,
+                    "Show the stream in a window and send its keyboard, mouse, touch and game controllers to the "
+                    "host; closing it ends the session (needs a display)");
   bool no_summary = false;
   connect->add_flag("--no-summary", no_summary, "Skip the closing summary (the live status line stays)");
   connect->add_option("--latency-csv", o.latency_csv,
@@ -226,7 +231,7 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "punktfunk-client: --codec must be h264 or hevc\n");
     return 2;
   }
-  o.duration = seconds_of(seconds);
+  o.duration = o.window && seconds_option->count() == 0 ? pf::Nanos(0) : seconds_of(seconds);
   o.config_dir = config_dir.empty() ? default_config_dir() : std::filesystem::path(config_dir);
   std::string value;
   double at = 0;
@@ -278,6 +283,10 @@ int main(int argc, char** argv) {
   }
   if (!no_summary) {
     print_summary(*report);
+    if (o.window) {
+      fmt::print(stderr, "  window             {} pictures shown, {} dropped (a newer one came first); {} input events sent\n",
+                 report->window_frames_shown, report->window_frames_dropped, report->input_events_sent);
+    }
   }
   if (!stats_json.empty()) {
     std::ofstream(stats_json) << pf::client::report_json(*report);

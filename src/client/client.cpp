@@ -2,8 +2,11 @@
 
 #include <poll.h>
 
+#include <algorithm>
+#include <array>
 #include <cmath>
 #include <fstream>
+#include <span>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -20,6 +23,7 @@
 #include "pf/transport/packetizer.hpp"
 #include "audio_receiver.hpp"
 #include "receiver.hpp"
+#include "window.hpp"
 
 namespace pf::client {
 namespace {
@@ -142,6 +146,14 @@ class Feedback {
 
 Result<ClientReport> run_client(const ClientOptions& o, const std::atomic<bool>& stop,
                                 const std::function<void(const ClientReport&)>& status) {
+  std::unique_ptr<Window> window;  // first: outlives the receive thread that feeds it
+  if (o.window) {
+    auto opened = Window::open({fmt::format("punktfunk — {}", o.host), o.mode.width, o.mode.height});
+    if (!opened) {
+      return tl::unexpected(opened.error());
+    }
+    window = std::move(*opened);
+  }
   if (auto dir = ensure_private_dir(o.config_dir); !dir) {
     return tl::unexpected(dir.error());
   }
@@ -196,6 +208,7 @@ Result<ClientReport> run_client(const ClientOptions& o, const std::atomic<bool>&
   const net::Address data_address = host->with_port(welcome.data_port);
   std::unique_ptr<AudioReceiver> sound;  // before the receiver: its thread feeds it until joined
   Receiver receiver(o, welcome.source, std::move(*reassembler), std::move(*decoder), *socket);
+  receiver.set_window(window.get());
   if (welcome.audio_channels != 0) {
     auto opened = open_audio(o, welcome, key);
     if (!opened) {
@@ -226,6 +239,14 @@ Result<ClientReport> run_client(const ClientOptions& o, const std::atomic<bool>&
   std::vector<double> host_p99s;
   bool mode_done = false, bitrate_done = false, keyframe_done = false, garbage_done = false;
   std::size_t next_input = 0;  // into o.input_script
+  std::vector<input::Event> window_input;
+  const auto send_input = [&](std::span<const input::Event> events) {
+    for (std::size_t at = 0; at < events.size(); at += input::kMaxEventsPerPacket) {
+      const auto batch = events.subspan(at, std::min(input::kMaxEventsPerPacket, events.size() - at));
+      feedback.send_input(*socket, data_address, batch);
+      report.input_events_sent += batch.size();
+    }
+  };
   std::string ended_by;
 
   while (!stop.load(std::memory_order_relaxed)) {
@@ -281,9 +302,14 @@ Result<ClientReport> run_client(const ClientOptions& o, const std::atomic<bool>&
              batch.size() < input::kMaxEventsPerPacket) {
         batch.push_back(o.input_script[next_input++].event);
       }
-      if (!batch.empty()) {
-        feedback.send_input(*socket, data_address, batch);
-        report.input_events_sent += batch.size();
+      send_input(batch);
+    }
+    if (window) {
+      window_input.clear();
+      window->take_input(window_input);
+      send_input(window_input);
+      if (window->closed()) {
+        break;  // as at the end of --seconds: Goodbye (quit)
       }
     }
     const auto requests = receiver.take_requests();
@@ -322,9 +348,9 @@ Result<ClientReport> run_client(const ClientOptions& o, const std::atomic<bool>&
         status(report);
       }
     }
-    // The control connection.
-    auto ready = net::wait_fd(stream.fd(), POLLIN, std::chrono::milliseconds(20));
-    if (ready && *ready != 0) {
+    // The control connection, and the window's input (sent at once).
+    std::array<pollfd, 2> fds{{{stream.fd(), POLLIN, 0}, {window ? window->wake_fd() : -1, POLLIN, 0}}};
+    if (::poll(fds.data(), fds.size(), 20) > 0 && fds[0].revents != 0) {
       const TimePoint received = steady_clock().now();
       const auto read = stream.read_available();
       for (auto next = stream.next(); next.outcome != control::StreamDecoder::Outcome::need_more;
@@ -389,6 +415,9 @@ Result<ClientReport> run_client(const ClientOptions& o, const std::atomic<bool>&
   }
   receiver.stop();
   receiver.report(report, true);
+  if (window) {
+    window->report(report);
+  }
   if (sound) {
     sound->stop();
     sound->report(report);
@@ -426,6 +455,9 @@ std::string report_json(const ClientReport& r) {
   put("host_goodbye_reason", static_cast<unsigned>(r.host_goodbye));
   put("access_notices", r.access_notices);
   put("input_events_sent", static_cast<double>(r.input_events_sent));
+  put("window_frames_shown", static_cast<double>(r.window_frames_shown));
+  put("window_frames_dropped", static_cast<double>(r.window_frames_dropped));
+  put("window_input_dropped", static_cast<double>(r.window_input_dropped));
   put("width", r.mode.width);
   put("height", r.mode.height);
   put("seconds", r.seconds);

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "audio_receiver.hpp"
+#include "window.hpp"
 #include "pf/client/png.hpp"
 #include "pf/net/tcp.hpp"
 #include "pf/synth/synthetic.hpp"
@@ -188,6 +189,9 @@ void Receiver::on_frame(const transport::ReceivedFrame& frame) {
   const TimePoint decode_start = steady_clock().now();
   auto picture = decoder_.decode(payload->access_unit);
   const TimePoint decoded = steady_clock().now();
+  if (picture_window_ != nullptr && picture && picture->width != 0 && picture->bit_depth == 8) {
+    picture_window_->put(*picture);  // a copy, outside the lock the control thread reads the counts under
+  }
   const MutexLock lock(mutex_);
   if (!picture) {
     ++counts_.frames_corrupt;

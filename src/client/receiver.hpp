@@ -30,6 +30,9 @@ class Receiver final : public transport::FrameSink {
   /// The session's sound, fed stream-3 datagrams from the receive thread
   /// (borrowed; set before start()).
   void set_audio(class AudioReceiver* audio) noexcept { audio_ = audio; }
+  /// The window that shows each decoded picture (borrowed; set before
+  /// start(), outlives the receive thread).
+  void set_window(class Window* window) noexcept { picture_window_ = window; }
   void start();
   /// Ends the receive thread after the datagrams in hand (a frame being
   /// decoded is finished and counted), so a final report is consistent.
@@ -59,6 +62,7 @@ class Receiver final : public transport::FrameSink {
   const net::UdpSocket& socket_;
   std::optional<transport::Reassembler> reassembler_;  // receive thread only
   AudioReceiver* audio_ = nullptr;
+  Window* picture_window_ = nullptr;
   Decoder decoder_;                                    // receive thread only
   std::ofstream record_;
   std::ofstream latency_csv_;  // receive thread only

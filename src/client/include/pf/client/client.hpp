@@ -13,6 +13,10 @@
 // recovery point that covers the first lost frame; after 200 ms frozen the
 // client also asks for a keyframe.
 //
+// With a window (--window, window.hpp) the pictures are shown as they are
+// decoded and the window's keyboard, mouse, touch and game controllers go
+// to the host on the feedback stream as soon as they happen.
+//
 // Verification (when the host says its display is synthetic): the decoded
 // picture must carry the stamp the frame was sent with (frame id and
 // capture time) and match the pattern at 144 points; otherwise it counts
@@ -67,6 +71,10 @@ struct ClientOptions {
   unsigned audio_channels = 2;
   std::filesystem::path audio_out;
   bool audio_play = true;
+  /// Show the stream in a window (SDL2) and send the keyboard, mouse, touch
+  /// and game controllers of that window as input; closing it ends the
+  /// session. Needs a display (DISPLAY or WAYLAND_DISPLAY).
+  bool window = false;
 };
 
 struct ClientReport {
@@ -121,6 +129,10 @@ struct ClientReport {
   std::uint64_t audio_frames_lost = 0;             ///< never arrived
   double audio_latency_p50_ms = 0, audio_latency_p99_ms = 0;  ///< capture → played out
   double av_offset_ms = 0;  ///< audio p50 − video p50 (capture → decoded): > 0, sound later than picture
+  // the window (--window)
+  std::uint64_t window_frames_shown = 0;
+  std::uint64_t window_frames_dropped = 0;  ///< decoded, but a newer one came before the window took it
+  std::uint64_t window_input_dropped = 0;   ///< input events the window could not queue (none unless stalled)
   // the last second, for a live status line
   double fps = 0, kbps = 0, loss_pct = 0;
 };
