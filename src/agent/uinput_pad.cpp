@@ -21,7 +21,7 @@ namespace {
 
 const log::Logger kLog{"gamepad"};
 
-constexpr std::array<std::uint16_t, 11> kButtons{BTN_SOUTH, BTN_EAST,  BTN_NORTH, BTN_WEST,   BTN_TL,    BTN_TR,
+constexpr std::array<std::uint16_t, 11> kButtons{BTN_A,      BTN_B,     BTN_X,     BTN_Y,      BTN_TL,    BTN_TR,
                                                  BTN_SELECT, BTN_START, BTN_MODE,  BTN_THUMBL, BTN_THUMBR};
 constexpr std::array<PadAxis, 8> kAxes{{{ABS_X, -32768, 32767},
                                         {ABS_Y, -32768, 32767},

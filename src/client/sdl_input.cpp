@@ -309,8 +309,11 @@ std::uint16_t pad_button(SDL_GameControllerButton button) noexcept {
   switch (button) {
     case SDL_CONTROLLER_BUTTON_A: return BTN_SOUTH;
     case SDL_CONTROLLER_BUTTON_B: return BTN_EAST;
-    case SDL_CONTROLLER_BUTTON_X: return BTN_WEST;
-    case SDL_CONTROLLER_BUTTON_Y: return BTN_NORTH;
+    // As the kernel's xpad driver reports an Xbox 360 pad (what the host's
+    // pad is, and what games' mapping tables expect of it): X is BTN_X
+    // (0x133, BTN_NORTH's number) and Y is BTN_Y (0x134), whatever their places.
+    case SDL_CONTROLLER_BUTTON_X: return BTN_X;
+    case SDL_CONTROLLER_BUTTON_Y: return BTN_Y;
     case SDL_CONTROLLER_BUTTON_BACK: return BTN_SELECT;
     case SDL_CONTROLLER_BUTTON_GUIDE: return BTN_MODE;
     case SDL_CONTROLLER_BUTTON_START: return BTN_START;

@@ -194,14 +194,14 @@ TEST(SdlPointer, ButtonsWheelAndTouch) {
   EXPECT_LT(touch_contact(-1), input::kMaxTouchContacts);
 }
 
-TEST(SdlPads, ButtonsFollowTheKernelsGamepadLayout) {
+TEST(SdlPads, ButtonsAreWhatTheKernelsXpadDriverReportsForAnXbox360Pad) {
   EXPECT_EQ(pad_button(SDL_CONTROLLER_BUTTON_A), BTN_SOUTH);
   EXPECT_EQ(pad_button(SDL_CONTROLLER_BUTTON_A), 0x130);
   EXPECT_EQ(pad_button(SDL_CONTROLLER_BUTTON_B), BTN_EAST);
-  EXPECT_EQ(pad_button(SDL_CONTROLLER_BUTTON_X), BTN_WEST);
-  EXPECT_EQ(pad_button(SDL_CONTROLLER_BUTTON_X), 0x134);
-  EXPECT_EQ(pad_button(SDL_CONTROLLER_BUTTON_Y), BTN_NORTH);
-  EXPECT_EQ(pad_button(SDL_CONTROLLER_BUTTON_Y), 0x133);
+  EXPECT_EQ(pad_button(SDL_CONTROLLER_BUTTON_X), BTN_X);
+  EXPECT_EQ(pad_button(SDL_CONTROLLER_BUTTON_X), 0x133);
+  EXPECT_EQ(pad_button(SDL_CONTROLLER_BUTTON_Y), BTN_Y);
+  EXPECT_EQ(pad_button(SDL_CONTROLLER_BUTTON_Y), 0x134);
   EXPECT_EQ(pad_button(SDL_CONTROLLER_BUTTON_BACK), BTN_SELECT);
   EXPECT_EQ(pad_button(SDL_CONTROLLER_BUTTON_START), BTN_START);
   EXPECT_EQ(pad_button(SDL_CONTROLLER_BUTTON_GUIDE), BTN_MODE);

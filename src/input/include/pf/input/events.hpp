@@ -30,8 +30,11 @@
 //                   display pixels
 //   pad_arrival     x = pad index (0-15); flags bit 0 = connected, clear =
 //                   removed; code = pad type (PadType); extra = PadCaps bits
-//   pad_button      x = pad index; code = evdev button (BTN_SOUTH 0x130 …
-//                   BTN_THUMBR 0x13e, BTN_MODE 0x13c); pressed or released
+//   pad_button      x = pad index; code = the evdev button an Xbox 360 pad
+//                   reports under the kernel's xpad driver: BTN_A 0x130,
+//                   BTN_B 0x131, BTN_X 0x133, BTN_Y 0x134, BTN_TL/TR,
+//                   BTN_SELECT, BTN_START, BTN_MODE 0x13c, BTN_THUMBL/R
+//                   (0x13d/0x13e); pressed or released
 //   pad_axis        x = pad index; code = evdev axis: ABS_X/Y (0/1) and
 //                   ABS_RX/RY (3/4) sticks −32768…32767 (+y down), ABS_Z /
 //                   ABS_RZ (2/5) left/right trigger 0…255, ABS_HAT0X/Y
