@@ -391,6 +391,11 @@ Result<ClientReport> run_client(const ClientOptions& o, const std::atomic<bool>&
           }
         } else if (std::holds_alternative<control::BitrateChanged>(m)) {
           ++report.bitrate_changes;
+        } else if (const auto* rumble = std::get_if<control::Rumble>(&m)) {
+          ++report.rumbles;
+          if (window) {
+            window->rumble(*rumble);
+          }
         } else if (const auto* notice = std::get_if<control::AccessNotice>(&m)) {
           ++report.access_notices;
           kLog.warn("host: {}", notice->detail);
@@ -454,6 +459,7 @@ std::string report_json(const ClientReport& r) {
   put("session_id", static_cast<double>(r.session_id));
   put("host_goodbye_reason", static_cast<unsigned>(r.host_goodbye));
   put("access_notices", r.access_notices);
+  put("rumbles", r.rumbles);
   put("input_events_sent", static_cast<double>(r.input_events_sent));
   put("window_frames_shown", static_cast<double>(r.window_frames_shown));
   put("window_frames_dropped", static_cast<double>(r.window_frames_dropped));

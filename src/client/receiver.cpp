@@ -345,6 +345,7 @@ void Receiver::report(ClientReport& r, bool final) {
   r.mode_changes = keep.mode_changes;
   r.bitrate_changes = keep.bitrate_changes;
   r.access_notices = keep.access_notices;
+  r.rumbles = keep.rumbles;
   r.input_events_sent = keep.input_events_sent;
   r.host_goodbye = keep.host_goodbye;
   const TimePoint now = steady_clock().now();

@@ -5,6 +5,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstdlib>
@@ -105,6 +106,8 @@ class Window::Surface {
         pads_enabled_(pads) {}
 
   void handle(const SDL_Event& e, bool& redraw);
+  /// Plays a rumble on the controller in its pad's slot (none: nothing).
+  void rumble(const control::Rumble& r);
   void show(const Frame& frame);
   void draw();
   [[nodiscard]] bool has_picture() const noexcept { return texture_.valid(); }
@@ -301,6 +304,14 @@ void Window::run(const std::stop_token& stop, const Options& o, std::promise<Sta
         surface.handle(e, redraw);
       } while (SDL_PollEvent(&e) != 0);
     }
+    std::vector<control::Rumble> rumbles;
+    {
+      const MutexLock lock(rumble_mutex_);
+      rumbles.swap(rumbles_);
+    }
+    for (const auto& r : rumbles) {
+      surface.rumble(r);
+    }
     if (take_frame(frame)) {
       surface.show(frame);
       shown_.fetch_add(1, std::memory_order_relaxed);
@@ -312,6 +323,31 @@ void Window::run(const std::stop_token& stop, const Options& o, std::promise<Sta
   }
   const MutexLock lock(wake_mutex_);
   wake_event_ = 0;  // before SDL's events go down with the subsystems
+}
+
+void Window::rumble(const control::Rumble& r) {
+  {
+    const MutexLock lock(rumble_mutex_);
+    const auto same = std::find_if(rumbles_.begin(), rumbles_.end(),
+                                   [&](const control::Rumble& waiting) { return waiting.pad == r.pad; });
+    if (same != rumbles_.end()) {
+      *same = r;  // only the motors' newest state matters
+    } else if (rumbles_.size() < input::kMaxPads) {
+      rumbles_.push_back(r);
+    }
+  }
+  wake_window();
+}
+
+void Window::Surface::rumble(const control::Rumble& r) {
+  if (r.pad >= pads_.size() || !pads_[r.pad]) {
+    return;
+  }
+  // 0 ms: until told otherwise; SDL's longest is what that means to it.
+  const std::uint32_t ms = r.duration_ms == 0 ? SDL_HAPTIC_INFINITY : r.duration_ms;
+  if (SDL_GameControllerRumble(pads_[r.pad]->controller.get(), r.strong, r.weak, ms) != 0) {
+    kLog.debug("pad {} cannot rumble: {}", r.pad + 1, SDL_GetError());
+  }
 }
 
 void Window::Surface::show(const Frame& f) {

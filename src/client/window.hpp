@@ -13,7 +13,9 @@
 // event is safe from any thread). Input goes the other way: the window
 // thread queues events (bounded; a full queue drops and counts) and wakes
 // the control thread through an eventfd; the control thread takes them and
-// sends them on the feedback stream.
+// sends them on the feedback stream. Rumble from the host is handed to the
+// window thread like a picture (the newest per pad, then a wake-up), which
+// plays it on the controller in that pad's slot.
 //
 // The picture is drawn as large as the window allows with its aspect kept
 // (bars on the other sides), as an IYUV texture (BT.709 limited range);
@@ -29,6 +31,7 @@
 
 #include "pf/client/client.hpp"
 #include "pf/client/decoder.hpp"
+#include "pf/control/messages.hpp"
 #include "pf/core/thread_annotations.hpp"
 #include "pf/core/unique.hpp"
 #include "pf/input/events.hpp"
@@ -60,6 +63,9 @@ class Window {
   [[nodiscard]] int wake_fd() const noexcept { return wake_.get(); }
   /// Control thread: appends the waiting input events to `out`.
   void take_input(std::vector<input::Event>& out) PF_EXCLUDES(input_mutex_);
+  /// Control thread: a game on the host set the motors of our pad `pad`;
+  /// the window thread plays it on the controller in that slot, if any.
+  void rumble(const control::Rumble& r) PF_EXCLUDES(rumble_mutex_);
   /// The user closed the window.
   [[nodiscard]] bool closed() const noexcept { return closed_.load(); }
   /// Fills the window's fields of `r`.
@@ -95,6 +101,8 @@ class Window {
   Mutex wake_mutex_;
   // SDL's user event type for wake-ups; 0 while SDL's events are down.
   std::uint32_t wake_event_ PF_GUARDED_BY(wake_mutex_) = 0;
+  Mutex rumble_mutex_;
+  std::vector<control::Rumble> rumbles_ PF_GUARDED_BY(rumble_mutex_);  // bounded: the newest per pad
   std::atomic<bool> closed_{false};
   std::atomic<std::uint64_t> shown_{0}, dropped_{0}, input_dropped_{0};
   std::jthread thread_;  // last

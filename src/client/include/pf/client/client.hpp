@@ -115,6 +115,7 @@ struct ClientReport {
   std::uint32_t mode_changes = 0;
   std::uint64_t input_events_sent = 0;
   std::uint32_t access_notices = 0;  ///< warnings that the host grant ends soon
+  std::uint32_t rumbles = 0;         ///< Rumble messages (a game on the host set a pad's motors)
   control::GoodbyeReason host_goodbye = control::GoodbyeReason::unset;  ///< why the host ended it, if it did
   std::uint32_t bitrate_changes = 0;
   std::uint32_t last_width = 0, last_height = 0;    ///< of the last decoded picture
