@@ -391,7 +391,7 @@ bool Session::establish(const std::stop_token& stop) {
   }
   // A game's rumble on this session's pads goes to the client (posted: the
   // service calls this on its own thread).
-  displays_.set_pad_feedback(display_->lease, [this](const vdisplay::PadRumble& r) {
+  displays_.set_pad_feedback(display_->lease, [this](const agentlink::PadRumble& r) {
     post(control::Rumble{static_cast<std::uint8_t>(r.pad), r.strong, r.weak, r.duration_ms});
   });
   emit("session.started",

@@ -236,7 +236,7 @@ void DisplayService::on_pad_rumble(const agentlink::PadRumble& event) {
   MutexLock lock(mutex_);
   const auto it = pad_feedback_.find(event.display_id);
   if (it != pad_feedback_.end() && lease_active(it->second.first)) {
-    it->second.second(PadRumble{event.pad, event.strong, event.weak, event.duration_ms});
+    it->second.second(event);
   }
 }
 

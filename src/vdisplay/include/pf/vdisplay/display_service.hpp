@@ -69,16 +69,9 @@ struct AppExit {
 using AppExitHandler = std::function<void(const AppExit&)>;
 
 /// A game set the motors of one of a session's pads (magnitudes 0–65535;
-/// all 0: stop).
-struct PadRumble {
-  std::uint32_t pad = 0;
-  std::uint16_t strong = 0;
-  std::uint16_t weak = 0;
-  std::uint32_t duration_ms = 0;
-};
-/// Called on the agent supervisor's thread under the service's lock: it
-/// must not block or call back into the service.
-using PadFeedback = std::function<void(const PadRumble&)>;
+/// all 0: stop). Called on the agent supervisor's thread under the
+/// service's lock: it must not block or call back into the service.
+using PadFeedback = std::function<void(const agentlink::PadRumble&)>;
 
 class DisplayService {
  public:
