@@ -116,6 +116,13 @@ class PairingE2e : public ::testing::Test {
     return client({"pair", via.empty() ? address() : via, "--pin", pin, "--name", who, "--config-dir",
                    client_dir(who).string()});
   }
+  // The host counts a failed attempt when it sees the client hang up, which
+  // may be a moment after the client process has exited: wait for it.
+  void wait_for_failures(std::uint32_t n) {
+    for (int i = 0; i < 100 && pairing().window().failures < n && pairing().counters().lockouts == 0; ++i) {
+      std::this_thread::sleep_for(50ms);
+    }
+  }
   // Streams briefly; its report (empty when the client failed).
   nlohmann::json connect(const std::string& who, const std::string& seconds = "1", test::Run* run_out = nullptr,
                          const std::string& via = {}) {
@@ -169,13 +176,15 @@ TEST_F(PairingE2e, TheRightPinPairsAndTheClientThenReconnectsWithoutOne) {
 
 TEST_F(PairingE2e, WrongPinsFailClearlyAndLockThePairingWindow) {
   arm(60s, Access::full, "4821");
-  for (int i = 0; i < 2; ++i) {
+  for (std::uint32_t i = 0; i < 2; ++i) {
     const auto wrong = pair("phone", "1234");
     EXPECT_EQ(wrong.exit.code, 1);
     EXPECT_NE(wrong.output.find("could not prove it knows the PIN"), std::string::npos) << wrong.output;
+    wait_for_failures(i + 1);
   }
   EXPECT_EQ(pairing().window().failures, 2U);
   (void)pair("phone", "9999");
+  wait_for_failures(3);
   const auto locked = pair("phone", "4821");
   EXPECT_EQ(locked.exit.code, 1);
   EXPECT_NE(locked.output.find("locked"), std::string::npos) << locked.output;
@@ -216,6 +225,7 @@ TEST_F(PairingE2e, AManInTheMiddleIsDetectedWhilePairingAndAfterwards) {
   EXPECT_NE(through.output.find("could not prove it knows the PIN"), std::string::npos) << through.output;
   EXPECT_GT(relay.relayed(), 0);  // the messages did cross; the keys did not agree
   EXPECT_EQ(pairing().counters().paired, 0U);
+  wait_for_failures(1);
   EXPECT_EQ(pairing().window().failures, 1U);
 
   // Paired directly, the client then refuses the relay's certificate.
