@@ -124,7 +124,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string_view rest(reinterpret_cast<const char*>(data + 2), size - 2);
   const auto path = take_line(rest);
   request.path = path.starts_with("/") ? std::string(path) : "/api/v1/" + std::string(path);
-  auto query = mgmt::parse_query(take_line(rest));
+  auto query = pf::parse_query(take_line(rest));
   if (query) {
     request.query = std::move(*query);
   }

@@ -210,65 +210,6 @@ Response error_response(const Error& error) {
   return error_response(status_for(error.code), error.message);
 }
 
-namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
-Result<std::string> decode_component(std::string_view text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '+') {
-      out += ' ';
-    } else if (text[i] == '%') {
-      const int hi = i + 2 < text.size() ? hex_value(text[i + 1]) : -1;
-      const int lo = i + 2 < text.size() ? hex_value(text[i + 2]) : -1;
-      if (hi < 0 || lo < 0) {
-        return fail(Errc::malformed, "bad percent escape in the query string");
-      }
-      out += static_cast<char>(hi * 16 + lo);
-      i += 2;
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
-}
-
-}  // namespace
-
-Result<std::map<std::string, std::string>> parse_query(std::string_view query) {
-  std::map<std::string, std::string> out;
-  while (!query.empty()) {
-    const auto amp = query.find('&');
-    const auto pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
-    if (pair.empty()) {
-      continue;
-    }
-    const auto eq = pair.find('=');
-    auto name = decode_component(pair.substr(0, eq));
-    auto value = decode_component(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1));
-    if (!name || !value) {
-      return tl::unexpected(!name ? name.error() : value.error());
-    }
-    if (!out.emplace(std::move(*name), std::move(*value)).second) {
-      return fail(Errc::malformed, "query parameter '{}' is repeated", pair.substr(0, eq));
-    }
-  }
-  return out;
-}
-
 Field string_field(std::string name, std::string doc, bool required, std::vector<std::string> choices) {
   Field f;
   f.name = std::move(name);

@@ -2,9 +2,12 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "pf/core/result.hpp"
 
 namespace pf {
 
@@ -30,5 +33,9 @@ namespace pf {
 /// or more than `max`.
 [[nodiscard]] std::optional<std::chrono::milliseconds> parse_duration(
     std::string_view text, std::chrono::milliseconds max = std::chrono::hours(24 * 365));
+
+/// The query string of a request target ("a=1&b=x%20y"): percent-decoded,
+/// '+' as space. A repeated name or a bad escape is an error (malformed).
+[[nodiscard]] Result<std::map<std::string, std::string>> parse_query(std::string_view query);
 
 }  // namespace pf

@@ -25,6 +25,7 @@
 #include <nlohmann/json.hpp>
 
 #include "pf/core/result.hpp"
+#include "pf/core/text.hpp"  // parse_query
 
 namespace pf::mgmt {
 
@@ -95,9 +96,6 @@ struct Field {
   std::int64_t max = INT64_MAX;
 };
 
-/// The query string of a request target ("a=1&b=x%20y"): percent-decoded,
-/// '+' as space. A repeated name or a bad escape is an error.
-[[nodiscard]] Result<std::map<std::string, std::string>> parse_query(std::string_view query);
 
 [[nodiscard]] Field string_field(std::string name, std::string doc, bool required = false,
                                 std::vector<std::string> choices = {});
