@@ -20,14 +20,7 @@ using namespace std::chrono_literals;
 
 constexpr const char* kXvfb = "/usr/bin/Xvfb";
 
-std::vector<std::string> lines_of(const std::filesystem::path& file) {
-  std::ifstream in(file);
-  std::vector<std::string> out;
-  for (std::string line; std::getline(in, line);) {
-    out.push_back(line);
-  }
-  return out;
-}
+using test::lines_of;
 
 class XTestInjector : public ::testing::Test {
  protected:

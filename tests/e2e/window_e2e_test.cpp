@@ -21,14 +21,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::vector<std::string> lines_of(const std::filesystem::path& file) {
-  std::ifstream in(file);
-  std::vector<std::string> out;
-  for (std::string line; std::getline(in, line);) {
-    out.push_back(line);
-  }
-  return out;
-}
+using test::lines_of;
 
 // The environment of a program on `screen` (and on no other display).
 std::map<std::string, std::string> environment_on(const test::Xvfb& screen) {

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <fstream>
 
 #include <gtest/gtest.h>
 #include <stdexcept>
@@ -45,6 +46,15 @@ std::filesystem::path TempDir::write(std::string_view name, std::string_view con
   ::fchmod(fd, mode);  // exact mode, whatever the umask
   ::close(fd);
   return file;
+}
+
+std::vector<std::string> lines_of(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  std::vector<std::string> out;
+  for (std::string line; std::getline(in, line);) {
+    out.push_back(line);
+  }
+  return out;
 }
 
 mode_t mode_of(const std::filesystem::path& path) {

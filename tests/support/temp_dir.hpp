@@ -4,7 +4,9 @@
 #include <sys/types.h>
 
 #include <filesystem>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace pf::test {
 
@@ -22,6 +24,10 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+/// The lines of a text file (none when it cannot be read), e.g. what a
+/// recording test client has written so far.
+[[nodiscard]] std::vector<std::string> lines_of(const std::filesystem::path& file);
 
 /// The permission bits (07777) of `path`; fails the current test if it cannot be read.
 [[nodiscard]] mode_t mode_of(const std::filesystem::path& path);
