@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include "e2e/streaming_fixture.hpp"
+#include "support/temp_dir.hpp"
 #include "support/xvfb.hpp"
 
 namespace pf::e2e {
