@@ -52,6 +52,13 @@ void AudioPipeline::start(const net::Address& client) {
   thread_ = std::jthread([this](std::stop_token stop) { run(stop); });
 }
 
+void AudioPipeline::stop() {
+  thread_.request_stop();
+  if (thread_.joinable()) {
+    thread_.join();
+  }
+}
+
 AudioCounters AudioPipeline::counters() const noexcept {
   AudioCounters c;
   c.channels = p_.channels;

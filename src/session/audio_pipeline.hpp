@@ -42,6 +42,9 @@ class AudioPipeline {
   AudioPipeline& operator=(const AudioPipeline&) = delete;
 
   void start(const net::Address& client);
+  /// Stops sending and joins the audio thread (the destructor does it too);
+  /// counters() read after this are final.
+  void stop();
   [[nodiscard]] const audio::Layout& layout() const noexcept { return encoder_.layout(); }
   [[nodiscard]] const std::string& sink_name() const noexcept { return sink_.name(); }
   /// PULSE_SINK (and PULSE_SERVER) for apps launched into the session's display.

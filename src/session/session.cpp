@@ -556,8 +556,9 @@ Session::End Session::stream(const std::stop_token& stop) {
 void Session::finish(End end) {
   video_.reset();  // joins the video and send threads
   if (audio_) {
+    audio_->stop();  // its last frame sent: the counters are final
     const auto last = audio_->counters();
-    audio_.reset();  // joins the audio thread; the sink goes from the sound server
+    audio_.reset();  // the sink goes from the sound server
     const MutexLock lock(mutex_);
     info_.audio = last;
   }
