@@ -13,7 +13,7 @@
 #include "pf/core/fs.hpp"
 #include "pf/core/log.hpp"
 #include "pf/core/thread_annotations.hpp"
-#include "pf/mgmt/https_listener.hpp"
+#include "pf/https/listener.hpp"
 #include "pf/mgmt/token.hpp"
 #include "pf/tls/identity.hpp"
 
@@ -189,7 +189,7 @@ Result<LocalEndpoint> parse_local_endpoint(std::string_view url) {
   if (ec != std::errc{} || end != port.data() + port.size() || value == 0 || value > 65535) {
     return fail(Errc::malformed, "bad port '{}'", port);
   }
-  if (!mgmt::is_loopback(host)) {
+  if (!https::is_loopback(host)) {
     return fail(Errc::refused, "'{}' is not a loopback address: the console sends the token only on this machine",
                 host);
   }
@@ -612,7 +612,7 @@ Result<std::unique_ptr<ConsoleServer>> ConsoleServer::start(ConsoleOptions o) {
   impl->sealer = std::make_unique<CookieSealer>(*sealer);
   impl->epoch = std::move(*epoch);
   Impl* self = impl.get();
-  auto server = mgmt::make_https_server(
+  auto server = https::make_https_server(
       impl->identity,
       {.workers = 16, .queued = 32, .timeout = std::chrono::seconds(5), .max_body_bytes = 1 << 20,
        .worker_thread = "pf-web-w"},
@@ -624,7 +624,7 @@ Result<std::unique_ptr<ConsoleServer>> ConsoleServer::start(ConsoleOptions o) {
   auto& s = *impl->server;
   std::unique_ptr<ConsoleServer> out(new ConsoleServer(std::move(impl)));
   Impl& i = *out->impl_;
-  auto port = mgmt::listen_in_thread(s, i.options.bind, i.options.port, "pf-web", i.thread);
+  auto port = https::listen_in_thread(s, i.options.bind, i.options.port, "pf-web", i.thread);
   if (!port) {
     return fail(port.error().code, "web console: {}", port.error().message);
   }

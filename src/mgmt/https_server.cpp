@@ -6,7 +6,7 @@
 
 #include "pf/core/log.hpp"
 #include "pf/mgmt/event_bus.hpp"
-#include "pf/mgmt/https_listener.hpp"
+#include "pf/https/listener.hpp"
 #include "pf/tls/identity.hpp"
 
 namespace pf::mgmt {
@@ -38,7 +38,7 @@ Lane HttpsServer::Impl::lane_of(const httplib::Request& in, Request& request) {
   std::string& why = request.refused;
   const auto auth = in.get_header_value("Authorization");
   if (!auth.empty()) {
-    const bool local = is_loopback(in.remote_addr);
+    const bool local = https::is_loopback(in.remote_addr);
     const bool good = token.matches(bearer_token(auth));  // always compared, local or not
     request.token_refused = !local || !good;
     if (!local) {
@@ -137,7 +137,7 @@ Result<std::unique_ptr<HttpsServer>> HttpsServer::start(HttpsOptions o, const Ro
   impl->counters = &counters;
   impl->bind = o.bind;
   Impl* self = impl.get();
-  auto server = make_https_server(
+  auto server = https::make_https_server(
       impl->identity,
       {.workers = o.workers, .queued = o.queued, .timeout = o.timeout, .max_body_bytes = kMaxBodyBytes,
        .worker_thread = "pf-mgmt-w"},
@@ -148,7 +148,7 @@ Result<std::unique_ptr<HttpsServer>> HttpsServer::start(HttpsOptions o, const Ro
   impl->server = std::move(*server);
   auto& s = *impl->server;
   std::unique_ptr<HttpsServer> out(new HttpsServer(std::move(impl)));
-  auto port = listen_in_thread(s, o.bind, o.port, "pf-mgmt", out->thread_);
+  auto port = https::listen_in_thread(s, o.bind, o.port, "pf-mgmt", out->thread_);
   if (!port) {
     return fail(port.error().code, "management API: {}", port.error().message);
   }
@@ -166,6 +166,6 @@ HttpsServer::~HttpsServer() {
   }
 }
 
-std::string HttpsServer::local_url() const { return mgmt::local_url(impl_->bind, port_); }
+std::string HttpsServer::local_url() const { return https::local_url(impl_->bind, port_); }
 
 }  // namespace pf::mgmt

@@ -10,7 +10,7 @@
 #include "pf/core/fs.hpp"
 #include "pf/mgmt/api.hpp"
 #include "pf/mgmt/event_bus.hpp"
-#include "pf/mgmt/https_listener.hpp"
+#include "pf/https/listener.hpp"
 #include "pf/mgmt/log_buffer.hpp"
 #include "pf/mgmt/router.hpp"
 #include "pf/mgmt/stats_recorder.hpp"
@@ -215,15 +215,15 @@ TEST(Token, AFileOthersCanReadOrOfTheWrongShapeIsRefusedWithoutItsContent) {
 }
 
 TEST(Loopback, OnlyLoopbackAddresses) {
-  EXPECT_TRUE(is_loopback("127.0.0.1"));
-  EXPECT_TRUE(is_loopback("127.9.9.9"));
-  EXPECT_TRUE(is_loopback("::1"));
-  EXPECT_TRUE(is_loopback("::ffff:127.0.0.1"));
-  EXPECT_FALSE(is_loopback("10.0.0.1"));
-  EXPECT_FALSE(is_loopback("::ffff:10.0.0.1"));
-  EXPECT_FALSE(is_loopback("fe80::1"));
-  EXPECT_FALSE(is_loopback(""));
-  EXPECT_FALSE(is_loopback("localhost"));
+  EXPECT_TRUE(https::is_loopback("127.0.0.1"));
+  EXPECT_TRUE(https::is_loopback("127.9.9.9"));
+  EXPECT_TRUE(https::is_loopback("::1"));
+  EXPECT_TRUE(https::is_loopback("::ffff:127.0.0.1"));
+  EXPECT_FALSE(https::is_loopback("10.0.0.1"));
+  EXPECT_FALSE(https::is_loopback("::ffff:10.0.0.1"));
+  EXPECT_FALSE(https::is_loopback("fe80::1"));
+  EXPECT_FALSE(https::is_loopback(""));
+  EXPECT_FALSE(https::is_loopback("localhost"));
 }
 
 TEST(EventBus, SubscribersGetEventsInOrderAndASlowOneLosesTheOldest) {

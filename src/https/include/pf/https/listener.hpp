@@ -1,6 +1,6 @@
-// What the management API and the web console share about serving HTTPS
-// with cpp-httplib: the host identity on the TLS context, bounded worker
-// queues, and binding + the accepting thread.
+// What the management API, the web console and GameStream's nvhttp share
+// about serving HTTP(S) with cpp-httplib: the host identity on the TLS
+// context, bounded worker queues, and binding + the accepting thread.
 #pragma once
 
 #include <chrono>
@@ -15,7 +15,7 @@
 #include "pf/core/result.hpp"
 #include "pf/tls/identity.hpp"
 
-namespace pf::mgmt {
+namespace pf::https {
 
 struct ListenerLimits {
   std::size_t workers = 16;
@@ -41,9 +41,12 @@ using HttpHandler = std::function<void(const httplib::Request&, httplib::Respons
                                                                             bool ask_client_certificate,
                                                                             HttpHandler handler);
 
+/// The same without TLS (GameStream's plain-HTTP port).
+[[nodiscard]] std::unique_ptr<httplib::Server> make_http_server(const ListenerLimits& limits, HttpHandler handler);
+
 /// Binds `bind`:`port` (0: any free port), starts the accepting thread
 /// named `thread_name` and waits until it accepts. Returns the port.
-[[nodiscard]] Result<std::uint16_t> listen_in_thread(httplib::SSLServer& server, const std::string& bind,
+[[nodiscard]] Result<std::uint16_t> listen_in_thread(httplib::Server& server, const std::string& bind,
                                                      std::uint16_t port, const char* thread_name,
                                                      std::jthread& thread);
 
@@ -54,4 +57,4 @@ using HttpHandler = std::function<void(const httplib::Request&, httplib::Respons
 /// process reaches it.
 [[nodiscard]] std::string local_url(const std::string& bind, std::uint16_t port);
 
-}  // namespace pf::mgmt
+}  // namespace pf::https

@@ -1,4 +1,4 @@
-#include "pf/mgmt/https_listener.hpp"
+#include "pf/https/listener.hpp"
 
 #include <arpa/inet.h>
 #include <pthread.h>
@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <openssl/ssl.h>
 
-namespace pf::mgmt {
+namespace pf::https {
 namespace {
 
 /// Connections wait here for a worker; when `queued` are waiting, the
@@ -84,6 +84,46 @@ int verify_any(int, X509_STORE_CTX*) {
   return 1;  // any client certificate is accepted here; the handler decides what it is worth
 }
 
+void configure(httplib::Server& server, const ListenerLimits& limits, HttpHandler handler) {
+  const auto workers = limits.workers;
+  const auto queued = limits.queued;
+  const char* name = limits.worker_thread;
+  server.new_task_queue = [workers, queued, name] { return new BoundedQueue(workers, queued, name); };
+  server.set_payload_max_length(limits.max_body_bytes);
+  server.set_read_timeout(limits.timeout);
+  server.set_write_timeout(limits.timeout);
+  server.set_keep_alive_timeout(limits.timeout.count());
+  server.set_keep_alive_max_count(100);
+  // Headers and body leave in separate writes: without TCP_NODELAY a
+  // keep-alive answer waits for the peer's delayed ACK (~40 ms).
+  server.set_tcp_nodelay(true);
+  server.Get(".*", handler);
+  server.Post(".*", handler);
+  server.Put(".*", handler);
+  server.Patch(".*", handler);
+  server.Delete(".*", handler);
+  const std::size_t max_body = limits.max_body_bytes;
+  server.set_error_handler([max_body](const httplib::Request&, httplib::Response& out) {
+    // What the listener answers itself (400, 413, …) carries the same
+    // guards as a handler's answer: it never reached a handler to set them.
+    if (!out.has_header("Content-Security-Policy")) {
+      out.set_header("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+      out.set_header("X-Content-Type-Options", "nosniff");
+      out.set_header("Referrer-Policy", "no-referrer");
+      out.set_header("X-Frame-Options", "DENY");
+      out.set_header("Cache-Control", "no-store");
+    }
+    if (out.body.empty()) {
+      const std::string message =
+          out.status == 413 ? fmt::format("the body is over {} bytes", max_body) : fmt::format("HTTP {}", out.status);
+      set_json_error(out, out.status, message);
+    }
+  });
+  server.set_exception_handler([](const httplib::Request&, httplib::Response& out, std::exception_ptr) {
+    set_json_error(out, 500, "internal error");
+  });
+}
+
 }  // namespace
 
 Result<std::unique_ptr<httplib::SSLServer>> make_https_server(const tls::Identity& identity,
@@ -101,47 +141,17 @@ Result<std::unique_ptr<httplib::SSLServer>> make_https_server(const tls::Identit
   if (!server->is_valid()) {
     return fail(Errc::io, "TLS setup failed");
   }
-  const auto workers = limits.workers;
-  const auto queued = limits.queued;
-  const char* name = limits.worker_thread;
-  server->new_task_queue = [workers, queued, name] { return new BoundedQueue(workers, queued, name); };
-  server->set_payload_max_length(limits.max_body_bytes);
-  server->set_read_timeout(limits.timeout);
-  server->set_write_timeout(limits.timeout);
-  server->set_keep_alive_timeout(limits.timeout.count());
-  server->set_keep_alive_max_count(100);
-  // Headers and body leave in separate writes: without TCP_NODELAY a
-  // keep-alive answer waits for the peer's delayed ACK (~40 ms).
-  server->set_tcp_nodelay(true);
-  server->Get(".*", handler);
-  server->Post(".*", handler);
-  server->Put(".*", handler);
-  server->Patch(".*", handler);
-  server->Delete(".*", handler);
-  const std::size_t max_body = limits.max_body_bytes;
-  server->set_error_handler([max_body](const httplib::Request&, httplib::Response& out) {
-    // What the listener answers itself (400, 413, …) carries the same
-    // guards as a handler's answer: it never reached a handler to set them.
-    if (!out.has_header("Content-Security-Policy")) {
-      out.set_header("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
-      out.set_header("X-Content-Type-Options", "nosniff");
-      out.set_header("Referrer-Policy", "no-referrer");
-      out.set_header("X-Frame-Options", "DENY");
-      out.set_header("Cache-Control", "no-store");
-    }
-    if (out.body.empty()) {
-      const std::string message =
-          out.status == 413 ? fmt::format("the body is over {} bytes", max_body) : fmt::format("HTTP {}", out.status);
-      set_json_error(out, out.status, message);
-    }
-  });
-  server->set_exception_handler([](const httplib::Request&, httplib::Response& out, std::exception_ptr) {
-    set_json_error(out, 500, "internal error");
-  });
+  configure(*server, limits, std::move(handler));
   return server;
 }
 
-Result<std::uint16_t> listen_in_thread(httplib::SSLServer& server, const std::string& bind, std::uint16_t port,
+std::unique_ptr<httplib::Server> make_http_server(const ListenerLimits& limits, HttpHandler handler) {
+  auto server = std::make_unique<httplib::Server>();
+  configure(*server, limits, std::move(handler));
+  return server;
+}
+
+Result<std::uint16_t> listen_in_thread(httplib::Server& server, const std::string& bind, std::uint16_t port,
                                        const char* thread_name, std::jthread& thread) {
   int bound = port;
   if (port == 0) {
@@ -190,4 +200,4 @@ std::string local_url(const std::string& bind, std::uint16_t port) {
                                              : fmt::format("https://{}:{}", bind, port);
 }
 
-}  // namespace pf::mgmt
+}  // namespace pf::https
