@@ -1,6 +1,5 @@
-#include "audio_pipeline.hpp"
+#include "pf/session/audio_pipeline.hpp"
 
-#include "pf/audio/audio_payload.hpp"
 #include "pf/core/log.hpp"
 #include "thread_name.hpp"
 
@@ -12,8 +11,8 @@ const log::Logger kLog{"audio"};
 }  // namespace
 
 Result<std::unique_ptr<AudioPipeline>> AudioPipeline::open(AudioParams params) {
-  if (params.pulse == nullptr || params.socket == nullptr) {
-    return fail(Errc::invalid_argument, "audio pipeline: no sound server or socket");
+  if (params.pulse == nullptr || params.socket == nullptr || !params.framer) {
+    return fail(Errc::invalid_argument, "audio pipeline: no sound server, socket or framer");
   }
   auto encoder = audio::Encoder::open(params.channels, params.bitrate_kbps * 1000);
   if (!encoder) {
@@ -31,18 +30,8 @@ Result<std::unique_ptr<AudioPipeline>> AudioPipeline::open(AudioParams params) {
   if (auto restarted = params.pulse->restart_clock(*sink); !restarted) {
     kLog.warn("session {}: the sound may start late: {}", params.session_id, restarted.error().message);
   }
-  auto sealer = crypto::Sealer::create(params.key, crypto::Direction::host_to_client_audio);
-  if (!sealer) {
-    return tl::unexpected(sealer.error());
-  }
-  auto packetizer = transport::Packetizer::create(
-      {transport::Stream::audio, fec::Scheme::none, params.shard_bytes, 1},
-      std::move(*sealer));
-  if (!packetizer) {
-    return tl::unexpected(packetizer.error());
-  }
   return std::unique_ptr<AudioPipeline>(new AudioPipeline(std::move(params), std::move(*sink), std::move(*capture),
-                                                          std::move(*encoder), std::move(*packetizer)));
+                                                          std::move(*encoder)));
 }
 
 AudioPipeline::~AudioPipeline() = default;
@@ -75,11 +64,7 @@ void AudioPipeline::run(const std::stop_token& stop) {
   name_thread(p_.session_id, "audio");
   const std::size_t samples = std::size_t{audio::kFrameSamples} * p_.channels;
   std::vector<float> pcm(samples);
-  std::array<std::vector<std::uint8_t>, 2> packets;  // this frame's and the previous one's
-  for (auto& p : packets) {
-    p.reserve(audio::kMaxPacketBytes);
-  }
-  std::vector<std::uint8_t> payload;
+  std::vector<std::uint8_t> packet(audio::kMaxPacketBytes);
   std::uint32_t sequence = 0;
   const Nanos frame = std::chrono::microseconds(1'000'000LL * audio::kFrameSamples / audio::kSampleRate);
   capture_.flush();  // the sink ran since the session set up: start from now, not from a backlog
@@ -93,22 +78,14 @@ void AudioPipeline::run(const std::stop_token& stop) {
     // latency report is not used: around a null sink's idle periods it
     // reads hundreds of ms while the samples are fresh.
     const TimePoint captured = steady_clock().now() - frame;
-    auto& current = packets[sequence % 2];
-    const auto& previous = packets[(sequence + 1) % 2];
-    current.resize(audio::kMaxPacketBytes);
-    auto encoded = encoder_.encode(pcm, current);
+    auto encoded = encoder_.encode(pcm, packet);
     if (!encoded) {
       errors_.fetch_add(1, std::memory_order_relaxed);
       kLog.warn("session {}: the sound stops: {}", p_.session_id, encoded.error().message);
       return;
     }
-    current.resize(*encoded);
-    audio::write_audio_payload(current, p_.redundancy && sequence > 0 ? Bytes(previous) : Bytes(), payload);
-    auto datagrams = packetizer_.packetize(
-        {.frame_index = sequence,
-         .capture_ns = static_cast<std::uint64_t>(captured.time_since_epoch().count()),
-         .flags = 0},
-        payload, 0);
+    auto datagrams = p_.framer->frame(Bytes(packet).first(*encoded), sequence,
+                                      static_cast<std::uint64_t>(captured.time_since_epoch().count()));
     if (!datagrams) {
       errors_.fetch_add(1, std::memory_order_relaxed);
       kLog.warn("session {}: the sound stops: {}", p_.session_id, datagrams.error().message);

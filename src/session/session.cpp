@@ -167,13 +167,16 @@ void Session::open_audio(unsigned channels, std::size_t shard_bytes) {
   } else if (channels == 8) {
     bitrate = bitrate * 5 / 2;
   }
+  auto framer = native_audio_framer(static_cast<std::uint32_t>(shard_bytes), *key_, true);
+  if (!framer) {
+    kLog.warn("session {}: streaming without sound: {}", id_, framer.error().message);
+    return;
+  }
   auto audio = AudioPipeline::open({.session_id = id_,
                                     .pulse = config_.pulse,
                                     .channels = channels,
                                     .bitrate_kbps = bitrate,
-                                    .redundancy = true,
-                                    .shard_bytes = static_cast<std::uint32_t>(shard_bytes),
-                                    .key = *key_,
+                                    .framer = std::move(*framer),
                                     .socket = &*socket_});
   if (!audio) {
     kLog.warn("session {}: streaming without sound: {}", id_, audio.error().message);
@@ -293,9 +296,12 @@ bool Session::establish(const std::stop_token& stop) {
   params.encoder.preset = config_.encoder_preset;
   params.encoder.input = codec == encode::Codec::hevc ? convert::YuvFormat::i420 : convert::YuvFormat::nv12;
   params.backend = config_.encoder;
-  params.sender = {transport::Stream::video, config_.fec, static_cast<std::uint32_t>(shard_bytes), 4096};
-  params.key = *key_;
-  params.fec_pct = config_.fec_pct;
+  auto framer = native_video_framer({transport::Stream::video, config_.fec, static_cast<std::uint32_t>(shard_bytes), 4096},
+                                     *key_, config_.fec_pct);
+  if (!framer) {
+    return reject(control::RejectReason::bad_request, "cannot send video: " + framer.error().message);
+  }
+  params.framer = std::move(*framer);
   params.use_gso = config_.use_gso;
   params.socket = &*socket_;
   params.stats = &stats_;

@@ -15,8 +15,8 @@
 #include "pf/session/server.hpp"
 #include "pf/transport/packet.hpp"
 #include "pf/transport/reassembler.hpp"
-#include "audio_pipeline.hpp"
-#include "video_pipeline.hpp"
+#include "pf/session/audio_pipeline.hpp"
+#include "pf/session/video_pipeline.hpp"
 
 namespace pf::session {
 

@@ -1,4 +1,4 @@
-#include "video_pipeline.hpp"
+#include "pf/session/video_pipeline.hpp"
 
 #include <pthread.h>
 
@@ -9,7 +9,6 @@
 #include "pf/core/log.hpp"
 #include "pf/framering/endpoints.hpp"
 #include "pf/transport/pacer.hpp"
-#include "pf/transport/video_payload.hpp"
 #include "thread_name.hpp"
 
 namespace pf::session {
@@ -39,27 +38,21 @@ struct VideoPipeline::Parcel {
   Nanos interval{};
 };
 
-VideoPipeline::VideoPipeline(VideoParams params) : p_(std::move(params)), parity_(p_.fec_pct) {
+VideoPipeline::VideoPipeline(VideoParams params) : p_(std::move(params)) {
   for (int i = 0; i < 3; ++i) {
     parcels_.push_back(std::make_unique<Parcel>());
   }
 }
 
 Result<std::unique_ptr<VideoPipeline>> VideoPipeline::open(VideoParams params) {
+  if (!params.framer) {
+    return fail(Errc::invalid_argument, "video pipeline: no framer");
+  }
   std::unique_ptr<VideoPipeline> v(new VideoPipeline(std::move(params)));
-  auto sealer = crypto::Sealer::create(v->p_.key, crypto::Direction::host_to_client);
-  if (!sealer) {
-    return tl::unexpected(sealer.error());
-  }
-  auto packetizer = transport::Packetizer::create(v->p_.sender, std::move(*sealer));
-  if (!packetizer) {
-    return tl::unexpected(packetizer.error());
-  }
-  v->packetizer_.emplace(std::move(*packetizer));
   if (auto opened = v->open_encoder(v->p_.mode); !opened) {
     return tl::unexpected(opened.error());
   }
-  v->fec_pct_.store(v->parity_.pct(), std::memory_order_relaxed);
+  v->fec_pct_.store(v->p_.framer->fec_pct(), std::memory_order_relaxed);
   return v;
 }
 
@@ -163,7 +156,7 @@ Status VideoPipeline::apply_requests(bool& force_idr) {
     requests_.invalidations.reserve(kMaxPendingInvalidations);
   }
   if (r.loss_reported) {
-    parity_.on_loss_report(r.loss_ppm);
+    p_.framer->on_loss_report(r.loss_ppm);
   }
   if (r.mode && !(*r.mode == p_.mode)) {
     const vdisplay::Mode old = p_.mode;
@@ -286,31 +279,25 @@ Status VideoPipeline::encode_and_hand_over(const std::stop_token& stop, std::uin
   const TimePoint encoded_at = steady_clock().now();
   p_.stats->add(Stage::encode, encoded_at - encode_start);
 
-  std::uint8_t flags = 0;
-  transport::VideoFrameInfo info{.recovers_from = 0, .source_frame_id = source_frame_id};
+  EncodedVideoFrame out{.access_unit = au->data,
+                        .frame_index = frame_index_,
+                        .capture_ns = capture_ns,
+                        .source_frame_id = source_frame_id,
+                        .keyframe = au->keyframe,
+                        .recovers_from = std::nullopt};
   if (au->keyframe) {
-    flags |= transport::kFlagKeyframe;
     recovery_pending_ = false;
     recoveries_.keyframe_sent(frame_index_);
   } else if (recovery_pending_) {
-    flags |= transport::kFlagRecoveryPoint;
-    info.recovers_from = recovers_from_;
+    out.recovers_from = recovers_from_;
     recovery_pending_ = false;
     recoveries_.recovery_sent(recovers_from_, frame_index_);
   }
-  payload_.resize(transport::kVideoInfoBytes + au->data.size());
-  transport::write_video_info(info, payload_);
-  std::copy(au->data.begin(), au->data.end(), payload_.begin() + transport::kVideoInfoBytes);
-
-  const std::uint32_t shard = p_.sender.shard_bytes;
-  const auto data_shards = static_cast<std::uint32_t>((payload_.size() + shard - 1) / shard);
-  const std::uint32_t pct = parity_.pct_for(data_shards);
-  fec_pct_.store(pct, std::memory_order_relaxed);
-  auto datagrams = packetizer_->packetize({.frame_index = frame_index_, .capture_ns = capture_ns, .flags = flags},
-                                          payload_, pct);
+  auto datagrams = p_.framer->frame(out);
   if (!datagrams) {
     return tl::unexpected(datagrams.error());
   }
+  fec_pct_.store(p_.framer->fec_pct(), std::memory_order_relaxed);
   const TimePoint packetized = steady_clock().now();
   p_.stats->add(Stage::packetize, packetized - encoded_at);
   p_.stats->update([&](StageCounters& c) {

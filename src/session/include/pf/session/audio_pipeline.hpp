@@ -1,8 +1,7 @@
 // A session's sound (see ARCHITECTURE "Audio"): the session's own null sink
 // in the sound server, its monitor recorded in 5 ms fragments, Opus
-// (CELT low-delay), each frame sealed as one packet of stream 3 with the
-// previous frame carried along, sent to the client on the session's UDP
-// socket. One thread (pf-s<id>-audio), blocked in the recording read, which
+// (CELT low-delay, CBR), each frame framed by the protocol's AudioFramer
+// (framing.hpp) and sent to the client on the session's UDP socket. One thread (pf-s<id>-audio), blocked in the recording read, which
 // the sink's own clock wakes every 5 ms.
 #pragma once
 
@@ -15,10 +14,9 @@
 
 #include "pf/audio/opus_codec.hpp"
 #include "pf/audio/pulse.hpp"
-#include "pf/crypto/aead.hpp"
 #include "pf/net/udp.hpp"
+#include "pf/session/framing.hpp"
 #include "pf/session/server.hpp"
-#include "pf/transport/packetizer.hpp"
 
 namespace pf::session {
 
@@ -27,9 +25,7 @@ struct AudioParams {
   const audio::PulseServer* pulse = nullptr;  ///< borrowed; outlives the pipeline
   unsigned channels = 2;
   std::uint32_t bitrate_kbps = 256;  ///< the whole layout
-  bool redundancy = true;            ///< carry the previous frame in each packet
-  std::uint32_t shard_bytes = 1408;  ///< the session's datagram payload size
-  crypto::SessionKey key;
+  std::unique_ptr<AudioFramer> framer;
   const net::UdpSocket* socket = nullptr;  ///< borrowed
 };
 
@@ -52,20 +48,14 @@ class AudioPipeline {
   [[nodiscard]] AudioCounters counters() const noexcept;
 
  private:
-  AudioPipeline(AudioParams params, audio::NullSink sink, audio::MonitorCapture capture, audio::Encoder encoder,
-                transport::Packetizer packetizer)
-      : p_(std::move(params)),
-        sink_(std::move(sink)),
-        capture_(std::move(capture)),
-        encoder_(std::move(encoder)),
-        packetizer_(std::move(packetizer)) {}
+  AudioPipeline(AudioParams params, audio::NullSink sink, audio::MonitorCapture capture, audio::Encoder encoder)
+      : p_(std::move(params)), sink_(std::move(sink)), capture_(std::move(capture)), encoder_(std::move(encoder)) {}
   void run(const std::stop_token& stop);
 
   AudioParams p_;
   audio::NullSink sink_;
   audio::MonitorCapture capture_;
   audio::Encoder encoder_;
-  transport::Packetizer packetizer_;
   net::UdpSender sender_{false};
   net::Address client_;
   std::atomic<std::uint64_t> frames_{0};

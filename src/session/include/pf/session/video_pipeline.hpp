@@ -1,9 +1,9 @@
-// One session's video path: display ring → convert → encode → packetize →
-// pace → UDP. Two owned threads:
+// One session's video path: display ring → convert → encode → frame (the
+// protocol's packets, framing.hpp) → pace → UDP. Two owned threads:
 //
 //   pf-s<id>-video  waits on the ring's eventfd, copies the newest frame out
 //                   (the consumer never holds a slot past its copy),
-//                   converts, encodes, packetizes and hands the datagrams to
+//                   converts, encodes, frames and hands the datagrams to
 //                   the sender; applies the control thread's requests
 //                   (keyframe, invalidation, bitrate, mode) between frames.
 //                   May block on: the ring's wake-up (≤ 100 ms), the encoder,
@@ -28,12 +28,11 @@
 #include "pf/control/messages.hpp"
 #include "pf/core/thread_annotations.hpp"
 #include "pf/encode/open.hpp"
-#include "pf/fec/parity.hpp"
 #include "pf/framering/endpoints.hpp"
 #include "pf/net/udp.hpp"
+#include "pf/session/framing.hpp"
 #include "pf/session/recovery_ledger.hpp"
 #include "pf/session/stage_stats.hpp"
-#include "pf/transport/packetizer.hpp"
 #include "pf/vdisplay/display_service.hpp"
 
 namespace pf::session {
@@ -46,9 +45,7 @@ struct VideoParams {
   vdisplay::Mode mode;
   encode::EncoderConfig encoder;      ///< width/height/fps filled from the mode
   encode::Backend backend = encode::Backend::automatic;
-  transport::SenderConfig sender;
-  crypto::SessionKey key;
-  std::uint32_t fec_pct = 0;          ///< 0 = adaptive
+  std::unique_ptr<VideoFramer> framer;
   bool use_gso = true;
   const net::UdpSocket* socket = nullptr;  ///< borrowed; outlives the pipeline
   StageStats* stats = nullptr;             ///< borrowed
@@ -60,7 +57,7 @@ struct VideoParams {
 
 class VideoPipeline {
  public:
-  /// Opens the encoder and packetizer; the threads start with start().
+  /// Opens the encoder; the threads start with start().
   [[nodiscard]] static Result<std::unique_ptr<VideoPipeline>> open(VideoParams params);
   ~VideoPipeline();
   VideoPipeline(const VideoPipeline&) = delete;
@@ -101,9 +98,6 @@ class VideoPipeline {
   std::unique_ptr<encode::Encoder> encoder_;
   std::optional<convert::YuvFrame> yuv_;
   std::optional<framering::OutRing> out_;
-  std::optional<transport::Packetizer> packetizer_;
-  fec::AdaptiveParity parity_;
-  std::vector<std::uint8_t> payload_;  // video info + access unit
   std::uint32_t frame_index_ = 0;
   std::uint32_t recovers_from_ = 0;    // pending recovery point (0: none)
   bool recovery_pending_ = false;
