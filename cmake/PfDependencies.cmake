@@ -21,6 +21,7 @@ find_package(ZLIB REQUIRED)                                            # zlib1g-
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)              # libsodium-dev
 pkg_check_modules(AVAHI REQUIRED IMPORTED_TARGET avahi-client)            # libavahi-client-dev
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)           # libcpp-httplib-dev: the management API
+pkg_check_modules(ENET REQUIRED IMPORTED_TARGET libenet)                  # libenet-dev: GameStream's control channel
 # Sound: the session's null sink and its monitor (libpulse), Opus, and the
 # reference client's playback (SDL2).
 pkg_check_modules(PULSE REQUIRED IMPORTED_TARGET libpulse libpulse-simple)  # libpulse-dev

@@ -33,6 +33,8 @@ packages=(
   # when no server is reachable; pulseaudio-utils' pacat plays the tests'
   # tones), Opus, and the client's playback (SDL2)
   libpulse-dev pulseaudio pulseaudio-utils libopus-dev libsdl2-dev
+  # GameStream (Moonlight) compatibility: its control channel is ENet
+  libenet-dev
   # an X application the end-to-end tests stream; a Wayland one that prints
   # the input it receives
   xterm wev

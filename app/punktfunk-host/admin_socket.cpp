@@ -54,7 +54,8 @@ bool wait_for(int fd, short events) {
 }  // namespace
 
 Result<std::unique_ptr<AdminSocket>> AdminSocket::start(const std::filesystem::path& config_dir,
-                                                        pairing::PairingService& pairing) {
+                                                        pairing::PairingService& pairing,
+                                                        pairing::GameStreamAdmin gamestream) {
   const auto path = config_dir / pairing::kAdminSocketFile;
   auto addr = address_of(path);
   if (!addr) {
@@ -79,13 +80,19 @@ Result<std::unique_ptr<AdminSocket>> AdminSocket::start(const std::filesystem::p
   if (!wake) {
     return fail_errno(errno, "eventfd");
   }
-  std::unique_ptr<AdminSocket> s(new AdminSocket(path, std::move(listen), std::move(wake), pairing));
+  std::unique_ptr<AdminSocket> s(
+      new AdminSocket(path, std::move(listen), std::move(wake), pairing, std::move(gamestream)));
   s->thread_ = std::jthread([raw = s.get()](std::stop_token stop) { raw->run(stop); });
   return s;
 }
 
-AdminSocket::AdminSocket(std::filesystem::path path, UniqueFd listen, UniqueFd wake, pairing::PairingService& pairing)
-    : path_(std::move(path)), listen_(std::move(listen)), wake_(std::move(wake)), pairing_(pairing) {}
+AdminSocket::AdminSocket(std::filesystem::path path, UniqueFd listen, UniqueFd wake, pairing::PairingService& pairing,
+                         pairing::GameStreamAdmin gamestream)
+    : path_(std::move(path)),
+      listen_(std::move(listen)),
+      wake_(std::move(wake)),
+      pairing_(pairing),
+      gamestream_(std::move(gamestream)) {}
 
 AdminSocket::~AdminSocket() {
   thread_.request_stop();
@@ -126,7 +133,7 @@ void AdminSocket::run(const std::stop_token& stop) {
     const std::string request(buffer.data(), static_cast<std::size_t>(n));
     const std::string answer = static_cast<std::size_t>(n) > pairing::kMaxAdminMessageBytes
                                    ? R"({"ok":false,"error":"the request is too long"})"
-                                   : pairing::handle_admin_request(request, pairing_);
+                                   : pairing::handle_admin_request(request, pairing_, gamestream_);
     if (wait_for(peer.get(), POLLOUT)) {
       (void)::send(peer.get(), answer.data(), answer.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     }

@@ -11,6 +11,7 @@
 
 #include "pf/core/result.hpp"
 #include "pf/core/unique.hpp"
+#include "pf/pairing/admin_protocol.hpp"
 #include "pf/pairing/pairing_service.hpp"
 
 namespace pf::host {
@@ -20,19 +21,22 @@ class AdminSocket {
   /// Binds `<config_dir>/admin.sock` (replacing a stale one; refusing when
   /// another host answers on it) and starts answering.
   [[nodiscard]] static Result<std::unique_ptr<AdminSocket>> start(const std::filesystem::path& config_dir,
-                                                                  pairing::PairingService& pairing);
+                                                                  pairing::PairingService& pairing,
+                                                                  pairing::GameStreamAdmin gamestream = {});
   ~AdminSocket();  // stops the thread, removes the socket file
   AdminSocket(const AdminSocket&) = delete;
   AdminSocket& operator=(const AdminSocket&) = delete;
 
  private:
-  AdminSocket(std::filesystem::path path, UniqueFd listen, UniqueFd wake, pairing::PairingService& pairing);
+  AdminSocket(std::filesystem::path path, UniqueFd listen, UniqueFd wake, pairing::PairingService& pairing,
+              pairing::GameStreamAdmin gamestream);
   void run(const std::stop_token& stop);
 
   std::filesystem::path path_;
   UniqueFd listen_;
   UniqueFd wake_;
   pairing::PairingService& pairing_;
+  const pairing::GameStreamAdmin gamestream_;
   std::jthread thread_;  // last
 };
 

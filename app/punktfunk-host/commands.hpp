@@ -55,6 +55,13 @@ struct PendingCommand {
 };
 [[nodiscard]] int run_pending(const config::HostConfig& config, const PendingCommand& command, OutputFormat format);
 
+struct GameStreamCommand {
+  std::string action;  ///< pin, status
+  std::string pin;
+};
+[[nodiscard]] int run_gamestream(const config::HostConfig& config, const GameStreamCommand& command,
+                                 OutputFormat format);
+
 struct ClientsCommand {
   std::string action;  ///< list, unpair, set-access
   std::string key;     ///< name, fingerprint or its first 8+ digits

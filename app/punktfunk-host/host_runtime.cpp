@@ -120,7 +120,24 @@ Result<std::unique_ptr<HostRuntime>> HostRuntime::start(const config::HostConfig
     return fail(server.error().code, "native protocol: {}", server.error().message);
   }
   host->server_ = std::move(*server);
-  auto admin = AdminSocket::start(s.config_dir, host->server_->pairing());
+  pairing::GameStreamAdmin gamestream_admin;
+  if (s.gamestream) {
+    gshost::GameStreamConfig gs;
+    gs.config_dir = s.config_dir;
+    gs.http_port = s.gamestream_port;
+    gs.max_sessions = s.max_sessions;
+    gs.default_bitrate_kbps = s.bitrate_kbps;
+    gs.pulse = host->pulse_.get();
+    gs.events = publish;
+    auto gamestream = gshost::GameStreamHost::start(std::move(gs), *host->displays_, host->server_->pairing());
+    if (!gamestream) {
+      return fail(gamestream.error().code, "GameStream: {}", gamestream.error().message);
+    }
+    host->gamestream_ = std::move(*gamestream);
+    gamestream_admin.submit_pin = [gs = host->gamestream_.get()](std::string_view pin) { return gs->submit_pin(pin); };
+    gamestream_admin.status = [gs = host->gamestream_.get()] { return gshost::status_json(*gs); };
+  }
+  auto admin = AdminSocket::start(s.config_dir, host->server_->pairing(), std::move(gamestream_admin));
   if (!admin) {
     if (admin.error().code == Errc::refused) {
       return tl::unexpected(admin.error());
@@ -171,6 +188,7 @@ HostRuntime::~HostRuntime() {
   mgmt_.reset();  // ends event streams and requests before what they read goes
   live_.reset();
   admin_.reset();
+  gamestream_.reset();  // ends its sessions (termination) before the displays go
   server_.reset();    // ends every session with Goodbye
   displays_.reset();  // stops the supervisor; the agent removes its displays and exits
 }

@@ -1,5 +1,6 @@
 // The running host as `serve` and `demo` bring it up: the display service
-// (which supervises pf-vdisplay) and the native protocol's server.
+// (which supervises pf-vdisplay), the native protocol's server and, when
+// on, the GameStream host.
 #pragma once
 
 #include <signal.h>
@@ -12,6 +13,7 @@
 #include "pf/config/host_config.hpp"
 #include "pf/core/result.hpp"
 #include "pf/discovery/mdns.hpp"
+#include "pf/gshost/gamestream_host.hpp"
 #include "pf/mgmt/live_host.hpp"
 #include "pf/mgmt/management.hpp"
 #include "pf/net/address.hpp"
@@ -26,7 +28,8 @@ class HostRuntime {
   /// display backend (PUNKTFUNK_DISPLAY_BACKEND first; xvfb falls back to
   /// synthetic when Xvfb is not installed) and the render GPU, starts the
   /// display service, the native server on `listen`, the admin socket
-  /// (pairing commands), the management API when `logs` is given and
+  /// (pairing commands), the GameStream host when PUNKTFUNK_GAMESTREAM is on,
+  /// the management API when `logs` is given and
   /// PUNKTFUNK_MGMT_BIND is not off, and the mDNS advertisement
   /// (PUNKTFUNK_MDNS). Says what it chose in the log.
   [[nodiscard]] static Result<std::unique_ptr<HostRuntime>> start(const config::HostConfig& config,
@@ -39,6 +42,8 @@ class HostRuntime {
   [[nodiscard]] session::NativeServer& server() { return *server_; }
   [[nodiscard]] vdisplay::DisplayService& displays() { return *displays_; }
   [[nodiscard]] vdisplay::Backend backend() const noexcept { return backend_; }
+  /// Null unless PUNKTFUNK_GAMESTREAM is on.
+  [[nodiscard]] gshost::GameStreamHost* gamestream() noexcept { return gamestream_.get(); }
   /// Null when the management API is off.
   [[nodiscard]] const mgmt::Management* management() const noexcept { return mgmt_.get(); }
 
@@ -49,6 +54,7 @@ class HostRuntime {
   std::shared_ptr<mgmt::EventBus> events_ = mgmt::EventBus::create();
   std::unique_ptr<audio::PulseServer> pulse_;  // before the server: its sessions' sinks live in it
   std::unique_ptr<session::NativeServer> server_;
+  std::unique_ptr<gshost::GameStreamHost> gamestream_;  // after the server: it trusts the server's pairing
   std::unique_ptr<mgmt::LiveHost> live_;
   std::unique_ptr<mgmt::Management> mgmt_;
   std::unique_ptr<AdminSocket> admin_;  // before the server goes: it answers from the server's pairing

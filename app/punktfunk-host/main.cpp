@@ -88,6 +88,9 @@ int main(int argc, char** argv) {
                     "synthetic, xvfb or wlroots (PUNKTFUNK_DISPLAY_BACKEND; default xvfb when installed)");
   serve->add_flag("--allow-tofu,--open", allow_tofu,
                   "Development: accept any client certificate, paired or not (PUNKTFUNK_ALLOW_TOFU)");
+  bool gamestream_on = false;
+  serve->add_flag("--gamestream", gamestream_on,
+                  "Also speak GameStream to Moonlight clients; trusted networks only (PUNKTFUNK_GAMESTREAM)");
   auto* demo = app.add_subcommand("demo", "Stream to the reference client on loopback for a few seconds and sum up");
   DemoOptions demo_options;
   demo->add_option("--seconds", demo_options.seconds, "How long to stream (default 10)")->check(CLI::Range(1.0, 3600.0));
@@ -134,6 +137,16 @@ int main(int argc, char** argv) {
   auto* deny = pending->add_subcommand("deny", "Turn a waiting client away");
   deny->add_option("id", pending_command.id, "The request id from `pending list`")->required();
   for (auto* sub : pending->get_subcommands([](CLI::App*) { return true; })) {
+    sub->add_flag("--json", json, "Print JSON");
+  }
+
+  auto* gamestream = app.add_subcommand("gamestream", "GameStream (Moonlight) on the running host");
+  gamestream->require_subcommand(1);
+  GameStreamCommand gamestream_command;
+  auto* gs_pin = gamestream->add_subcommand("pin", "Enter the PIN a pairing Moonlight client shows");
+  gs_pin->add_option("pin", gamestream_command.pin, "The four digits")->required();
+  gamestream->add_subcommand("status", "Ports, the client waiting for a PIN, sessions");
+  for (auto* sub : gamestream->get_subcommands([](CLI::App*) { return true; })) {
     sub->add_flag("--json", json, "Print JSON");
   }
 
@@ -214,6 +227,9 @@ int main(int argc, char** argv) {
   if (allow_tofu) {
     options.sets.push_back("ALLOW_TOFU=on");
   }
+  if (gamestream_on) {
+    options.sets.push_back("GAMESTREAM=on");
+  }
   auto loaded = load_config(options);
   if (!loaded) {
     fmt::print(stderr, "punktfunk-host: invalid configuration:\n{}\n", loaded.error().message);
@@ -233,6 +249,10 @@ int main(int argc, char** argv) {
   if (pending->parsed()) {
     pending_command.action = pending->get_subcommands().front()->get_name();
     return run_pending(*loaded, pending_command, format);
+  }
+  if (gamestream->parsed()) {
+    gamestream_command.action = gamestream->get_subcommands().front()->get_name();
+    return run_gamestream(*loaded, gamestream_command, format);
   }
   if (clients->parsed()) {
     clients_command.action = clients->get_subcommands().front()->get_name();

@@ -164,6 +164,33 @@ int run_pending(const config::HostConfig& cfg, const PendingCommand& c, OutputFo
   });
 }
 
+int run_gamestream(const config::HostConfig& cfg, const GameStreamCommand& c, OutputFormat format) {
+  pairing::AdminRequest r;
+  r.op = c.action == "pin" ? pairing::AdminOp::gamestream_pin : pairing::AdminOp::gamestream_status;
+  r.pin = c.pin;
+  return call(cfg, r, format, [&](const json& body) {
+    if (r.op == pairing::AdminOp::gamestream_pin) {
+      fmt::print("PIN entered; the client finishes pairing on its own\n");
+      return;
+    }
+    const auto& ports = body.at("ports");
+    fmt::print("GameStream: HTTP {}, HTTPS {}, RTSP {}, control {} (certificate {})\n", ports.value("http", 0),
+               ports.value("https", 0), ports.value("rtsp", 0), ports.value("control", 0),
+               body.value("fingerprint", ""));
+    if (const auto& pin = body.at("pin_request"); pin.is_object()) {
+      fmt::print("'{}' ({}) waits to pair: punktfunk-host gamestream pin NNNN\n", pin.value("device_name", ""),
+                 pin.value("address", ""));
+    }
+    for (const auto& session : body.at("sessions")) {
+      const auto& mode = session.at("mode");
+      fmt::print("session {}: {} {} for '{}' ({}) at {}x{}@{}, {} frames\n", session.value("id", 0),
+                 session.value("state", ""), session.value("app", ""), session.value("client_name", ""),
+                 session.value("address", ""), mode.value("width", 0), mode.value("height", 0),
+                 mode.value("fps", 0), session.value("frames", 0));
+    }
+  });
+}
+
 int run_clients(const config::HostConfig& cfg, const ClientsCommand& c, OutputFormat format) {
   const pairing::TrustStore store(cfg.settings.config_dir);
   if (c.action == "list") {

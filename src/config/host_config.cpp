@@ -41,7 +41,7 @@ Status parse_bind(std::string_view v, std::string& out) {
   return ok();
 }
 
-const std::array<Key<HostSettings>, 18> kHostKeys = {{
+const std::array<Key<HostSettings>, 20> kHostKeys = {{
     {{kConfigDirKey, "", "an absolute directory path",
       "Directory holding host.env, the host's keys and tokens, and its settings files. Default: "
       "$XDG_CONFIG_HOME/punktfunk, else ~/.config/punktfunk; /etc/punktfunk with --system.",
@@ -116,6 +116,29 @@ const std::array<Key<HostSettings>, 18> kHostKeys = {{
          return tl::unexpected(on.error());
        }
        s.mdns = *on;
+       return ok();
+     }},
+    {{"PUNKTFUNK_GAMESTREAM", "off", "on or off",
+      "Speak GameStream too, so Moonlight clients can pair and stream (each on a display of its own at the "
+      "mode it asks for). For trusted networks only: Moonlight's PIN pairing runs over plain HTTP. "
+      "`serve --gamestream` turns it on for one run."},
+     [](std::string_view v, HostSettings& s) -> Status {
+       auto on = parse_switch(v);
+       if (!on) {
+         return tl::unexpected(on.error());
+       }
+       s.gamestream = *on;
+       return ok();
+     }},
+    {{"PUNKTFUNK_GAMESTREAM_PORT", "47989", "a port from 6 to 65514",
+      "GameStream's HTTP port; the others follow it as Moonlight expects: HTTPS 5 below, UDP video, control "
+      "and audio 9, 10 and 11 above, RTSP 21 above (47984, 47998-48000, 48010 by default)."},
+     [](std::string_view v, HostSettings& s) -> Status {
+       auto port = parse_port(v);
+       if (!port || *port < 6 || *port > 65535 - 21) {
+         return fail(Errc::config_invalid, "a port from 6 to 65514 (the others are at offsets from it)");
+       }
+       s.gamestream_port = *port;
        return ok();
      }},
     {{"PUNKTFUNK_MAX_SESSIONS", "4", "an integer from 1 to 64",

@@ -104,4 +104,40 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text, s
   return std::chrono::milliseconds(n * scale);
 }
 
+std::string hex_encode(Bytes bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (const std::uint8_t b : bytes) {
+    out.push_back(kHex[b >> 4]);
+    out.push_back(kHex[b & 15]);
+  }
+  return out;
+}
+
+Result<std::vector<std::uint8_t>> hex_decode(std::string_view what, std::string_view hex, std::size_t min_bytes,
+                                             std::size_t max_bytes) {
+  if (hex.size() % 2 != 0) {
+    return fail(Errc::malformed, "{}: an odd number of hex digits ({})", what, hex.size());
+  }
+  const std::size_t n = hex.size() / 2;
+  if (n < min_bytes || n > max_bytes) {
+    if (min_bytes == max_bytes) {
+      return fail(Errc::malformed, "{}: {} bytes of hex, {} expected", what, n, min_bytes);
+    }
+    return fail(Errc::malformed, "{}: {} bytes of hex, {} to {} expected", what, n, min_bytes, max_bytes);
+  }
+  std::vector<std::uint8_t> out(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const int hi = hex_value(hex[2 * i]);
+    const int lo = hex_value(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) {
+      return fail(Errc::malformed, "{}: a character that is not a hex digit at offset {}", what,
+                  hi < 0 ? 2 * i : 2 * i + 1);
+    }
+    out[i] = static_cast<std::uint8_t>((hi << 4) | lo);
+  }
+  return out;
+}
+
 }  // namespace pf

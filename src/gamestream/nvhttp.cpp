@@ -54,7 +54,17 @@ XmlReply serverinfo_reply(const ServerInfo& info) {
       {"PairStatus", info.paired ? "1" : "0"},
       {"currentgame", std::to_string(info.current_game)},
       {"state", info.busy ? "SUNSHINE_SERVER_BUSY" : "SUNSHINE_SERVER_FREE"},
+      {"gputype", info.gpu},
+      {"GsVersion", std::string(kGfeVersion)},
   };
+  // Modes to offer in a client's list: every display is made at the mode
+  // asked for, so these are suggestions, not limits.
+  r.elements = "<SupportedDisplayMode>";
+  for (const auto& [w, h] : {std::pair{1280, 720}, {1920, 1080}, {2560, 1440}, {3840, 2160}}) {
+    r.elements += fmt::format(
+        "<DisplayMode><Width>{}</Width><Height>{}</Height><RefreshRate>60</RefreshRate></DisplayMode>", w, h);
+  }
+  r.elements += "</SupportedDisplayMode>";
   return r;
 }
 

@@ -133,7 +133,9 @@ std::string_view reason_phrase(int status) noexcept {
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
     case 454: return "Session Not Found";
+    case 455: return "Method Not Valid in This State";
     case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
     case 503: return "Service Unavailable";
     default: return "Unknown";
   }

@@ -137,7 +137,8 @@ json client_json(const pairing::PairedClient& c, std::int64_t now) {
           {"paired_at", c.paired_at},
           {"last_seen", c.last_seen},
           {"expires_at", c.expires_at},
-          {"expired", pairing::expired(c, now)}};
+          {"expired", pairing::expired(c, now)},
+          {"protocol", pairing::to_string(c.protocol)}};
 }
 
 json app_json(const vdisplay::AppEntry& a) {

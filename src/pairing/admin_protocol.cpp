@@ -9,13 +9,15 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::array<std::pair<std::string_view, AdminOp>, 6> kOps{{
+constexpr std::array<std::pair<std::string_view, AdminOp>, 8> kOps{{
     {"pair.arm", AdminOp::pair_arm},
     {"pair.status", AdminOp::pair_status},
     {"pair.disarm", AdminOp::pair_disarm},
     {"pending.list", AdminOp::pending_list},
     {"pending.approve", AdminOp::pending_approve},
     {"pending.deny", AdminOp::pending_deny},
+    {"gamestream.pin", AdminOp::gamestream_pin},
+    {"gamestream.status", AdminOp::gamestream_status},
 }};
 
 std::string_view op_name(AdminOp op) {
@@ -106,6 +108,11 @@ Result<AdminRequest> parse_admin_request(std::string_view text) {
         return fail(Errc::malformed, "access must be full, controller-only or view-only");
       }
       r.access = *a;
+    } else if (key == "pin") {
+      if (!value.is_string() || value.get_ref<const std::string&>().size() > 16) {
+        return fail(Errc::malformed, "pin must be a string of digits");
+      }
+      r.pin = value.get<std::string>();
     } else if (key == "id") {
       if (!value.is_number_unsigned()) {
         return fail(Errc::malformed, "id must be a positive integer");
@@ -117,6 +124,10 @@ Result<AdminRequest> parse_admin_request(std::string_view text) {
   }
   if (r.op == AdminOp::unset) {
     return fail(Errc::malformed, "op is missing");
+  }
+  if (!r.pin.empty() && r.op != AdminOp::gamestream_pin) {
+    // The native pairing window makes its own PIN; none comes from outside.
+    return fail(Errc::malformed, "pin is only for gamestream.pin");
   }
   return r;
 }
@@ -136,12 +147,13 @@ std::string render_admin_request(const AdminRequest& r) {
       j["id"] = r.id;
       break;
     case AdminOp::pending_deny: j["id"] = r.id; break;
+    case AdminOp::gamestream_pin: j["pin"] = r.pin; break;
     default: break;
   }
   return j.dump();
 }
 
-std::string handle_admin_request(std::string_view text, PairingService& pairing) {
+std::string handle_admin_request(std::string_view text, PairingService& pairing, const GameStreamAdmin& gamestream) {
   auto request = parse_admin_request(text);
   if (!request) {
     return error(request.error().message);
@@ -170,6 +182,17 @@ std::string handle_admin_request(std::string_view text, PairingService& pairing)
     case AdminOp::pending_deny: {
       auto denied = pairing.deny(request->id);
       return denied ? answer(json::object()) : error(denied.error().message);
+    }
+    case AdminOp::gamestream_pin:
+    case AdminOp::gamestream_status: {
+      if (!gamestream.submit_pin || !gamestream.status) {
+        return error("GameStream is off on this host (PUNKTFUNK_GAMESTREAM=on or `serve --gamestream`)");
+      }
+      if (request->op == AdminOp::gamestream_status) {
+        return answer(gamestream.status());
+      }
+      auto submitted = gamestream.submit_pin(request->pin);
+      return submitted ? answer(json::object()) : error(submitted.error().message);
     }
     case AdminOp::unset: break;
   }

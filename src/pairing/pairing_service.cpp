@@ -408,15 +408,26 @@ void PairingService::reload() {
   version_ = now;
 }
 
-std::optional<PairedClient> PairingService::trusted(std::string_view fingerprint) {
+std::optional<PairedClient> PairingService::trusted(std::string_view fingerprint, Protocol protocol) {
   const MutexLock lock(mutex_);
   reload();
   for (const auto& c : clients_) {
-    if (c.fingerprint == fingerprint) {
+    if (c.fingerprint == fingerprint && c.protocol == protocol) {
       return c;
     }
   }
   return std::nullopt;
+}
+
+Status PairingService::record_paired(PairedClient client) {
+  const MutexLock lock(mutex_);
+  if (auto added = add_trusted(client); !added) {
+    return added;
+  }
+  kLog.info("paired {} client '{}' ({}), access {}", to_string(client.protocol), client.name,
+            short_fp(client.fingerprint), to_string(client.access));
+  emit("client.paired", client_fields(client.fingerprint, client.name, to_string(client.access)));
+  return ok();
 }
 
 void PairingService::seen(std::string_view fingerprint) {

@@ -62,6 +62,12 @@ Result<PairedClient> parse_entry(const nlohmann::json& item, std::size_t index) 
                     where);
       }
       c.access = *access;
+    } else if (key == "protocol") {
+      const auto protocol = value.is_string() ? parse_protocol(value.get_ref<const std::string&>()) : std::nullopt;
+      if (!protocol) {
+        return fail(Errc::config_invalid, "{}: protocol must be \"native\" or \"gamestream\"", where);
+      }
+      c.protocol = *protocol;
     } else if (key == "paired_at" || key == "last_seen" || key == "expires_at") {
       auto t = time_field(value, where, key);
       if (!t) {
@@ -95,6 +101,20 @@ std::optional<Access> parse_access(std::string_view text) noexcept {
     if (text == to_string(a)) {
       return a;
     }
+  }
+  return std::nullopt;
+}
+
+std::string_view to_string(Protocol protocol) noexcept {
+  return protocol == Protocol::gamestream ? "gamestream" : "native";
+}
+
+std::optional<Protocol> parse_protocol(std::string_view text) noexcept {
+  if (text == "native") {
+    return Protocol::native;
+  }
+  if (text == "gamestream") {
+    return Protocol::gamestream;
   }
   return std::nullopt;
 }
@@ -171,6 +191,9 @@ std::string render_clients(const std::vector<PairedClient>& clients) {
                     {"paired_at", c.paired_at},
                     {"last_seen", c.last_seen},
                     {"expires_at", c.expires_at}});
+    if (c.protocol != Protocol::native) {
+      list.back()["protocol"] = to_string(c.protocol);
+    }
   }
   // Names come from clients: never let invalid UTF-8 stop the file from being written.
   return nlohmann::json{{"version", 1}, {"clients", std::move(list)}}.dump(2, ' ', false,

@@ -6,6 +6,7 @@
 
 #include "pf/core/log.hpp"
 #include "pf/input/events.hpp"
+#include "pf/session/input_gate.hpp"
 #include "session.hpp"
 
 namespace pf::session {
@@ -15,23 +16,6 @@ const log::Logger kLog{"session"};
 constexpr Nanos kKnockSlice = std::chrono::milliseconds(250);
 
 std::string_view short_fp(std::string_view fp) { return fp.substr(0, 16); }
-
-pairing::InputKind kind_of(input::EventKind kind) {
-  switch (kind) {
-    case input::EventKind::key:
-    case input::EventKind::text: return pairing::InputKind::keyboard;
-    case input::EventKind::touch: return pairing::InputKind::touch;
-    case input::EventKind::pad_arrival:
-    case input::EventKind::pad_button:
-    case input::EventKind::pad_axis: return pairing::InputKind::gamepad;
-    case input::EventKind::mouse_move:
-    case input::EventKind::mouse_position:
-    case input::EventKind::mouse_button:
-    case input::EventKind::scroll: return pairing::InputKind::mouse;
-    case input::EventKind::unset: break;
-  }
-  return pairing::InputKind::unset;
-}
 
 std::string in_words(std::int64_t seconds) {
   if (seconds >= 120) {
@@ -155,34 +139,9 @@ void Session::handle_input(Bytes payload) {
     return;
   }
   input_.received += events->size();
-  std::vector<input::Event> allowed;
-  for (const auto& e : *events) {
-    const auto kind = kind_of(e.kind);
-    if (kind == pairing::InputKind::unset) {
-      ++input_.unsupported;
-    } else if (!pairing::allows(access_, kind)) {
-      if (input_.denied++ == 0) {
-        kLog.info("session {}: dropping input its {} access does not allow (counted from now on)", id_,
-                  pairing::to_string(access_));
-      }
-    } else {
-      allowed.push_back(e);
-    }
+  if (display_) {
+    inject_allowed(displays_, display_->lease, access_, std::move(*events), input_, id_);
   }
-  if (allowed.empty() || !display_) {
-    return;
-  }
-  const auto count = allowed.size();
-  auto injected = displays_.inject_input(display_->lease, std::move(allowed));
-  if (!injected) {
-    if (input_.failed == 0) {
-      kLog.warn("session {}: input not injected: {}", id_, injected.error().message);
-    }
-    input_.failed += count;
-    return;
-  }
-  input_.injected += injected->injected;
-  input_.unsupported += injected->unsupported;
 }
 
 Session::End Session::check_access() {

@@ -30,5 +30,14 @@ TEST(Text, DurationsAreAWholeNumberAndAUnit) {
   EXPECT_FALSE(parse_duration("2h", std::chrono::hours(1)));
 }
 
+TEST(Text, HexRoundTripsAndRefusesWhatIsNotHex) {
+  const std::vector<std::uint8_t> bytes = {0x00, 0x7f, 0xab, 0xff};
+  EXPECT_EQ(hex_encode(bytes), "007fabff");
+  EXPECT_EQ(hex_decode("x", "007FabFF", 4, 4).value(), bytes);
+  EXPECT_NE(hex_decode("salt", "abc", 0, 8).error().message.find("odd"), std::string::npos);
+  EXPECT_NE(hex_decode("salt", "zz", 1, 1).error().message.find("not a hex digit"), std::string::npos);
+  EXPECT_NE(hex_decode("salt", "00", 2, 2).error().message.find("salt"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace pf

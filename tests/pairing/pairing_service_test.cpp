@@ -175,6 +175,15 @@ TEST_F(PairingServiceTest, ChangesToTheFileAreSeen) {
   EXPECT_FALSE(service_.trusted(kPhone));
 }
 
+TEST_F(PairingServiceTest, AClientPairedOverGameStreamIsTrustedForGameStreamOnly) {
+  ASSERT_TRUE(service_.record_paired({kTv, "moonlight", Access::full, unix_now(), 0, 0, Protocol::gamestream}));
+  EXPECT_FALSE(service_.trusted(kTv));  // the native protocol does not know it
+  const auto trusted = service_.trusted(kTv, Protocol::gamestream);
+  ASSERT_TRUE(trusted);
+  EXPECT_EQ(trusted->name, "moonlight");
+  EXPECT_FALSE(service_.trusted(kPhone, Protocol::gamestream));
+}
+
 TEST_F(PairingServiceTest, TheAdminProtocolRefusesWhatItDoesNotKnow) {
   const auto answer = [&](std::string_view request) { return nlohmann::json::parse(handle_admin_request(request, service_)); };
   EXPECT_FALSE(answer("not json")["ok"].get<bool>());
@@ -200,7 +209,32 @@ TEST_F(PairingServiceTest, TheAdminProtocolRefusesWhatItDoesNotKnow) {
   ASSERT_EQ(list["pending"].size(), 1U);
   EXPECT_EQ(list["pending"][0]["fingerprint"], kPhone);
   const std::uint64_t id = list["pending"][0]["id"].get<std::uint64_t>();
-  EXPECT_TRUE(answer(render_admin_request({AdminOp::pending_deny, 120, {}, Access::full, id}))["ok"].get<bool>());
+  EXPECT_TRUE(answer(render_admin_request({AdminOp::pending_deny, 120, {}, Access::full, id, {}}))["ok"].get<bool>());
+}
+
+TEST_F(PairingServiceTest, TheAdminProtocolPassesGameStreamPinsOnOnlyWhenGameStreamIsOn) {
+  const auto off = nlohmann::json::parse(handle_admin_request(R"({"op": "gamestream.pin", "pin": "1234"})", service_));
+  EXPECT_FALSE(off["ok"].get<bool>());
+  EXPECT_NE(off["error"].get<std::string>().find("GameStream is off"), std::string::npos);
+  std::string given;
+  GameStreamAdmin gamestream{[&](std::string_view pin) -> Status {
+                               if (pin == "0000") {
+                                 return fail(Errc::not_found, "no GameStream client is waiting for a PIN");
+                               }
+                               given = pin;
+                               return ok();
+                             },
+                             [] { return nlohmann::json{{"enabled", true}}; }};
+  const auto call = [&](std::string_view request) {
+    return nlohmann::json::parse(handle_admin_request(request, service_, gamestream));
+  };
+  EXPECT_TRUE(call(render_admin_request({AdminOp::gamestream_pin, 120, {}, Access::full, 0, "4821"}))["ok"].get<bool>());
+  EXPECT_EQ(given, "4821");
+  const auto refused = call(R"({"op": "gamestream.pin", "pin": "0000"})");
+  EXPECT_FALSE(refused["ok"].get<bool>());
+  EXPECT_NE(refused["error"].get<std::string>().find("waiting"), std::string::npos);
+  EXPECT_TRUE(call(R"({"op": "gamestream.status"})")["enabled"].get<bool>());
+  EXPECT_FALSE(call(R"({"op": "gamestream.pin", "pin": 1234})")["ok"].get<bool>());
 }
 
 }  // namespace

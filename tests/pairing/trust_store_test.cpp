@@ -20,10 +20,14 @@ PairedClient client(const std::string& fp, const std::string& name, Access acces
 
 TEST(TrustStore, RoundTripsEveryField) {
   std::vector<PairedClient> clients = {client(kFp1, "phone", Access::view_only),
-                                       {kFp2, "tv", Access::controller_only, 10, 20, 30}};
-  auto parsed = parse_clients(render_clients(clients));
+                                       {kFp2, "tv", Access::controller_only, 10, 20, 30, Protocol::gamestream}};
+  const std::string text = render_clients(clients);
+  auto parsed = parse_clients(text);
   ASSERT_TRUE(parsed) << parsed.error().message;
   EXPECT_EQ(*parsed, clients);
+  // A native client's entry reads as it always has: no protocol field.
+  EXPECT_EQ(text.find("\"native\""), std::string::npos);
+  EXPECT_NE(text.find(R"("protocol": "gamestream")"), std::string::npos);
 }
 
 TEST(TrustStore, RefusesWhatItDoesNotUnderstand) {
@@ -38,6 +42,8 @@ TEST(TrustStore, RefusesWhatItDoesNotUnderstand) {
   EXPECT_NE(error(R"({"clients": [{"fingerprint": ")" + kFp1 + R"(", "acess": "full"}]})").find("unknown field"),
             std::string::npos);
   EXPECT_NE(error(R"({"clients": [{"fingerprint": ")" + kFp1 + R"(", "access": "admin"}]})").find("access"),
+            std::string::npos);
+  EXPECT_NE(error(R"({"clients": [{"fingerprint": ")" + kFp1 + R"(", "protocol": "rdp"}]})").find("protocol"),
             std::string::npos);
   EXPECT_NE(error(R"({"clients": [{"fingerprint": ")" + kFp1 + R"(", "expires_at": -1}]})").find("out of range"),
             std::string::npos);

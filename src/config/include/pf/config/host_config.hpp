@@ -35,6 +35,8 @@ struct HostSettings {
   std::string display_backend;  ///< PUNKTFUNK_DISPLAY_BACKEND: "" (saved setting), synthetic, xvfb, wlroots
   bool allow_tofu = false;      ///< PUNKTFUNK_ALLOW_TOFU
   bool mdns = true;             ///< PUNKTFUNK_MDNS
+  bool gamestream = false;      ///< PUNKTFUNK_GAMESTREAM: Moonlight clients too (trusted networks only)
+  std::uint16_t gamestream_port = 47989;  ///< PUNKTFUNK_GAMESTREAM_PORT: HTTP; the others at offsets
   std::string service_manager = "auto";  ///< PUNKTFUNK_SERVICE_MANAGER: auto, systemd or supervisor
   std::uint32_t max_sessions = 4;
   std::uint32_t bitrate_kbps = 20'000;

@@ -6,8 +6,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "pf/core/result.hpp"
+#include "pf/core/span_io.hpp"
 
 namespace pf {
 
@@ -37,5 +39,12 @@ namespace pf {
 /// The query string of a request target ("a=1&b=x%20y"): percent-decoded,
 /// '+' as space. A repeated name or a bad escape is an error (malformed).
 [[nodiscard]] Result<std::map<std::string, std::string>> parse_query(std::string_view query);
+
+/// Lowercase hex.
+[[nodiscard]] std::string hex_encode(Bytes bytes);
+/// Hex digits (either case), an even number, decoding to `min_bytes` …
+/// `max_bytes`; errors (malformed) name `what`.
+[[nodiscard]] Result<std::vector<std::uint8_t>> hex_decode(std::string_view what, std::string_view hex,
+                                                           std::size_t min_bytes, std::size_t max_bytes);
 
 }  // namespace pf

@@ -48,6 +48,7 @@ struct ServerInfo {
   std::uint32_t current_game = 0;
   bool busy = false;
   bool paired = false;        ///< only ever true for a paired certificate over HTTPS
+  std::string gpu = "punktfunk";  ///< gputype: shown by some clients
 };
 
 /// The version we claim: major 7 and ≥ 7.1.431 for the modern control

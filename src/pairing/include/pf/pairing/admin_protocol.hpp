@@ -7,12 +7,14 @@
 //   {"op": "pair.status"}          {"op": "pair.disarm"}
 //   {"op": "pending.list"}         {"op": "pending.approve", "id": 3, "access": "view-only"}
 //   {"op": "pending.deny", "id": 3}
+//   {"op": "gamestream.pin", "pin": "1234"}   {"op": "gamestream.status"}
 //
 // Answers: {"ok": true, ...} or {"ok": false, "error": "<what and why>"}.
 // Unknown ops or fields, wrong types and oversized requests are errors.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -34,6 +36,8 @@ enum class AdminOp : std::uint8_t {
   pending_list,
   pending_approve,
   pending_deny,
+  gamestream_pin,     ///< the PIN a waiting Moonlight client shows
+  gamestream_status,  ///< the client waiting for a PIN, if any
 };
 
 struct AdminRequest {
@@ -42,6 +46,7 @@ struct AdminRequest {
   std::string for_fingerprint;
   Access access = Access::full;
   std::uint64_t id = 0;
+  std::string pin;
 };
 
 [[nodiscard]] Result<AdminRequest> parse_admin_request(std::string_view json);
@@ -52,7 +57,14 @@ struct AdminRequest {
 [[nodiscard]] nlohmann::json window_json(const WindowState& window);
 [[nodiscard]] nlohmann::json pending_json(const std::vector<PendingRequest>& pending);
 
+/// What the GameStream host offers the admin socket (empty when it is off).
+struct GameStreamAdmin {
+  std::function<Status(std::string_view pin)> submit_pin;
+  std::function<nlohmann::json()> status;
+};
+
 /// Parses and carries out one request; the answer is always a JSON object.
-[[nodiscard]] std::string handle_admin_request(std::string_view json, PairingService& pairing);
+[[nodiscard]] std::string handle_admin_request(std::string_view json, PairingService& pairing,
+                                               const GameStreamAdmin& gamestream = {});
 
 }  // namespace pf::pairing

@@ -147,9 +147,14 @@ class PairingService {
   void withdraw(std::uint64_t id) PF_EXCLUDES(mutex_);
 
   // --- trust
-  /// The paired client with this fingerprint (re-reading clients.json when
-  /// it changed), expired or not: the caller decides what expiry means.
-  [[nodiscard]] std::optional<PairedClient> trusted(std::string_view fingerprint) PF_EXCLUDES(mutex_);
+  /// The client with this fingerprint paired over `protocol` (re-reading
+  /// clients.json when it changed), expired or not: the caller decides what
+  /// expiry means.
+  [[nodiscard]] std::optional<PairedClient> trusted(std::string_view fingerprint,
+                                                    Protocol protocol = Protocol::native) PF_EXCLUDES(mutex_);
+  /// Records a client another protocol's pairing admitted (GameStream's PIN
+  /// pairing) and says so (client.paired).
+  [[nodiscard]] Status record_paired(PairedClient client) PF_EXCLUDES(mutex_);
   /// Records that the client connected now (last_seen).
   void seen(std::string_view fingerprint) PF_EXCLUDES(mutex_);
   [[nodiscard]] const TrustStore& store() const noexcept { return store_; }

@@ -9,7 +9,10 @@
 //     "access": "full", "paired_at": 1764000000, "last_seen": 1764000000,
 //     "expires_at": 0}]}
 //
-// Times are Unix seconds; expires_at 0 means the grant does not expire.
+// Times are Unix seconds; expires_at 0 means the grant does not expire. A
+// client paired over GameStream (a Moonlight client) has "protocol":
+// "gamestream"; without the field it is the native protocol's. A
+// certificate is trusted only for the protocol it paired over.
 #pragma once
 
 #include <cstdint>
@@ -43,6 +46,11 @@ enum class Access : std::uint8_t {
 enum class InputKind : std::uint8_t { unset = 0, keyboard = 1, mouse = 2, touch = 3, gamepad = 4 };
 [[nodiscard]] bool allows(Access access, InputKind kind) noexcept;
 
+/// The protocol a client paired over.
+enum class Protocol : std::uint8_t { native = 0, gamestream = 1 };
+[[nodiscard]] std::string_view to_string(Protocol protocol) noexcept;
+[[nodiscard]] std::optional<Protocol> parse_protocol(std::string_view text) noexcept;
+
 struct PairedClient {
   std::string fingerprint;  ///< SHA-256 of the client certificate, 64 lowercase hex digits
   std::string name;
@@ -50,6 +58,7 @@ struct PairedClient {
   std::int64_t paired_at = 0;   ///< Unix seconds
   std::int64_t last_seen = 0;   ///< Unix seconds; 0 = never connected since pairing
   std::int64_t expires_at = 0;  ///< Unix seconds; 0 = never
+  Protocol protocol = Protocol::native;
   friend bool operator==(const PairedClient&, const PairedClient&) = default;
 };
 

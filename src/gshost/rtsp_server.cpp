@@ -1,0 +1,260 @@
+#include "rtsp_server.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstring>
+
+#include "gs_session.hpp"
+#include "pf/core/log.hpp"
+#include "pf/core/span_io.hpp"
+
+namespace pf::gshost {
+namespace {
+
+const log::Logger kLog{"gamestream"};
+constexpr auto kConnectionDeadline = std::chrono::seconds(5);
+constexpr std::size_t kMaxRequestBytes = gamestream::kMaxRtspHeaderBytes + gamestream::kMaxRtspBodyBytes;
+
+std::array<std::uint8_t, 12> rtsp_iv(char sender, std::uint32_t seq) {
+  std::array<std::uint8_t, 12> iv{};
+  iv[0] = static_cast<std::uint8_t>(seq);
+  iv[1] = static_cast<std::uint8_t>(seq >> 8);
+  iv[2] = static_cast<std::uint8_t>(seq >> 16);
+  iv[3] = static_cast<std::uint8_t>(seq >> 24);
+  iv[10] = static_cast<std::uint8_t>(sender);
+  iv[11] = 'R';
+  return iv;
+}
+
+void send_all(int fd, Bytes data) {
+  while (!data.empty()) {
+    const ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+    if (n <= 0) {
+      return;
+    }
+    data = data.subspan(static_cast<std::size_t>(n));
+  }
+}
+
+}  // namespace
+
+Result<std::vector<std::uint8_t>> seal_rtsp(const gamestream::AesKey& key, char sender, std::uint32_t seq,
+                                            std::string_view message) {
+  auto gcm = gamestream::AesGcm::create(key);
+  if (!gcm) {
+    return tl::unexpected(gcm.error());
+  }
+  std::vector<std::uint8_t> out(kRtspEncryptedHeaderBytes + message.size());
+  SpanWriter w(out);
+  w.u32be(kRtspEncryptedBit | static_cast<std::uint32_t>(message.size()));
+  w.u32be(seq);
+  const auto iv = rtsp_iv(sender, seq);
+  const Bytes plain(reinterpret_cast<const std::uint8_t*>(message.data()), message.size());
+  auto tag = std::span<std::uint8_t, gamestream::kGcmTagBytes>(out.data() + 8, gamestream::kGcmTagBytes);
+  if (auto sealed = gcm->seal(iv, plain, MutableBytes(out).subspan(kRtspEncryptedHeaderBytes), tag); !sealed) {
+    return tl::unexpected(sealed.error());
+  }
+  return out;
+}
+
+Result<std::string> open_rtsp(const gamestream::AesKey& key, char sender, Bytes packet, std::uint32_t& seq) {
+  if (packet.size() < kRtspEncryptedHeaderBytes) {
+    return fail(Errc::malformed, "encrypted RTSP: {} bytes, shorter than its header", packet.size());
+  }
+  SpanReader r(packet);
+  const std::uint32_t type_and_length = r.u32be();
+  seq = r.u32be();
+  if ((type_and_length & kRtspEncryptedBit) == 0) {
+    return fail(Errc::malformed, "encrypted RTSP: the encryption bit is not set");
+  }
+  const std::size_t length = type_and_length & ~kRtspEncryptedBit;
+  if (length != packet.size() - kRtspEncryptedHeaderBytes) {
+    return fail(Errc::malformed, "encrypted RTSP: the header says {} bytes, {} came", length,
+                packet.size() - kRtspEncryptedHeaderBytes);
+  }
+  auto gcm = gamestream::AesGcm::create(key);
+  if (!gcm) {
+    return tl::unexpected(gcm.error());
+  }
+  std::string plain(length, '\0');
+  const auto iv = rtsp_iv(sender, seq);
+  if (auto opened = gcm->open(iv, packet.subspan(kRtspEncryptedHeaderBytes), packet.subspan(8, 16),
+                              MutableBytes(reinterpret_cast<std::uint8_t*>(plain.data()), plain.size()));
+      !opened) {
+    return tl::unexpected(opened.error());
+  }
+  return plain;
+}
+
+RtspServer::RtspServer(UniqueFd listener, std::uint16_t port, RtspRoute route)
+    : listener_(std::move(listener)), port_(port), route_(std::move(route)) {}
+
+Result<std::unique_ptr<RtspServer>> RtspServer::start(const std::string& bind, std::uint16_t port, RtspRoute route) {
+  UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  if (!fd) {
+    return fail_errno(errno, "RTSP socket");
+  }
+  const int one = 1;
+  (void)::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  if (::inet_pton(AF_INET, bind.c_str(), &address.sin_addr) != 1) {
+    return fail(Errc::invalid_argument, "RTSP: {} is not an IPv4 address", bind);
+  }
+  if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0 ||
+      ::listen(fd.get(), 16) != 0) {
+    return fail(Errc::io, "cannot listen on TCP {}:{} for RTSP (in use by another program?)", bind, port);
+  }
+  socklen_t length = sizeof(address);
+  (void)::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&address), &length);
+  std::unique_ptr<RtspServer> server(new RtspServer(std::move(fd), ntohs(address.sin_port), std::move(route)));
+  server->thread_ = std::jthread([s = server.get()](std::stop_token stop) { s->run(stop); });
+  return server;
+}
+
+RtspServer::~RtspServer() {
+  thread_.request_stop();
+  if (thread_.joinable()) {
+    thread_.join();
+  }
+}
+
+void RtspServer::run(const std::stop_token& stop) {
+  pthread_setname_np(pthread_self(), "pf-gs-rtsp");
+  while (!stop.stop_requested()) {
+    pollfd p{listener_.get(), POLLIN, 0};
+    if (::poll(&p, 1, 100) <= 0) {
+      continue;
+    }
+    sockaddr_in peer{};
+    socklen_t length = sizeof(peer);
+    UniqueFd client(::accept4(listener_.get(), reinterpret_cast<sockaddr*>(&peer), &length, SOCK_CLOEXEC | SOCK_NONBLOCK));
+    if (!client) {
+      continue;
+    }
+    char text[INET_ADDRSTRLEN] = {};
+    ::inet_ntop(AF_INET, &peer.sin_addr, text, sizeof(text));
+    const int one = 1;
+    (void)::setsockopt(client.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    serve(client.get(), text);
+  }
+}
+
+void RtspServer::serve(int fd, const std::string& address) {
+  const auto deadline = std::chrono::steady_clock::now() + kConnectionDeadline;
+  std::string buffer;
+  std::optional<gamestream::RtspRequest> request;
+  std::shared_ptr<GsSession> session;
+  bool encrypted = false;
+  std::uint32_t seq = 0;
+  auto candidates = route_.sessions_for(address);
+  const auto respond = [&](const gamestream::RtspResponse& response) {
+    const std::string text = gamestream::render(response);
+    if (!encrypted) {
+      send_all(fd, Bytes(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
+      return;
+    }
+    if (auto sealed = seal_rtsp(session->launch().key, 'H', seq, text)) {
+      send_all(fd, *sealed);
+    }
+  };
+  while (!request) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      kLog.info("RTSP: {} sent no whole request in {} s", address, kConnectionDeadline.count());
+      return;
+    }
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) {
+      continue;
+    }
+    char chunk[4096];
+    const ssize_t n = ::recv(fd, chunk, sizeof(chunk), 0);
+    if (n <= 0) {
+      return;
+    }
+    buffer.append(chunk, static_cast<std::size_t>(n));
+    if (buffer.size() > kMaxRequestBytes + kRtspEncryptedHeaderBytes) {
+      kLog.info("RTSP: {} sent more than {} bytes", address, kMaxRequestBytes);
+      return;
+    }
+    std::string plain;
+    std::string_view text = buffer;
+    if ((static_cast<std::uint8_t>(buffer[0]) & 0x80U) != 0) {
+      // Encrypted: wait for the whole message, then find whose key opens it.
+      if (buffer.size() < kRtspEncryptedHeaderBytes) {
+        continue;
+      }
+      SpanReader r(Bytes(reinterpret_cast<const std::uint8_t*>(buffer.data()), 4));
+      const std::size_t length = r.u32be() & ~kRtspEncryptedBit;
+      if (length > kMaxRequestBytes) {
+        kLog.info("RTSP: {} announced a {}-byte encrypted request", address, length);
+        return;
+      }
+      if (buffer.size() < kRtspEncryptedHeaderBytes + length) {
+        continue;
+      }
+      const Bytes packet(reinterpret_cast<const std::uint8_t*>(buffer.data()), kRtspEncryptedHeaderBytes + length);
+      for (const auto& c : candidates) {
+        if (!c->launch().rtsp_encryption) {
+          continue;
+        }
+        if (auto opened = open_rtsp(c->launch().key, 'C', packet, seq)) {
+          plain = std::move(*opened);
+          session = c;
+          encrypted = true;
+          break;
+        }
+      }
+      if (!session) {
+        kLog.info("RTSP: an encrypted request from {} opens with no launched session's key", address);
+        return;
+      }
+      text = plain;
+    }
+    std::size_t used = 0;
+    auto parsed = gamestream::parse_request(text, used);
+    if (!parsed) {
+      kLog.info("RTSP: a malformed request from {}: {}", address, parsed.error().message);
+      gamestream::RtspResponse bad;
+      bad.status = 400;
+      respond(bad);
+      return;
+    }
+    if (*parsed) {
+      request = std::move(**parsed);
+    } else if (encrypted) {
+      kLog.info("RTSP: an encrypted request from {} holds no whole request", address);
+      return;
+    }
+  }
+  if (!session) {
+    for (const auto& c : candidates) {
+      if (!c->launch().rtsp_encryption) {
+        session = c;
+        break;
+      }
+    }
+  }
+  if (!session) {
+    kLog.info("RTSP: {} {} from {}, which launched no session that takes plain RTSP", request->method,
+              request->target, address);
+    gamestream::RtspResponse none;
+    none.status = 454;  // session not found
+    none.cseq = request->cseq;
+    respond(none);
+    return;
+  }
+  respond(session->rtsp(*request));
+  // Closing the socket ends the answer: the client reads until then.
+}
+
+}  // namespace pf::gshost

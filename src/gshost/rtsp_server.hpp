@@ -1,0 +1,61 @@
+// GameStream's RTSP listener (TCP 48010): one request per connection, the
+// answer, then close (clients read to the end). Plain or encrypted: a
+// connection whose first byte has the top bit set carries an encrypted
+// message (BE32 0x80000000 | length, BE32 sequence, tag[16], AES-128-GCM of
+// the request; the answer goes back the same way with 'H','R' in its IV).
+// One thread, one connection at a time, each bounded by a deadline and the
+// request size limits of pf/gamestream/rtsp.hpp.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "pf/core/result.hpp"
+#include "pf/core/unique.hpp"
+#include "pf/gamestream/cipher.hpp"
+#include "pf/gamestream/rtsp.hpp"
+
+namespace pf::gshost {
+
+/// What a request is answered with, found for the address it came from.
+struct RtspRoute {
+  /// The sessions launched from this address that still take RTSP, newest first.
+  std::function<std::vector<std::shared_ptr<class GsSession>>(const std::string& address)> sessions_for;
+};
+
+class RtspServer {
+ public:
+  [[nodiscard]] static Result<std::unique_ptr<RtspServer>> start(const std::string& bind, std::uint16_t port,
+                                                                 RtspRoute route);
+  ~RtspServer();
+  RtspServer(const RtspServer&) = delete;
+  RtspServer& operator=(const RtspServer&) = delete;
+  [[nodiscard]] std::uint16_t port() const noexcept { return port_; }
+
+ private:
+  RtspServer(UniqueFd listener, std::uint16_t port, RtspRoute route);
+  void run(const std::stop_token& stop);
+  void serve(int fd, const std::string& address);
+
+  UniqueFd listener_;
+  std::uint16_t port_ = 0;
+  RtspRoute route_;
+  std::jthread thread_;
+};
+
+/// The encrypted form's pieces (exposed for tests and the fuzz target).
+inline constexpr std::uint32_t kRtspEncryptedBit = 0x80000000U;
+inline constexpr std::size_t kRtspEncryptedHeaderBytes = 24;  ///< length, sequence, tag
+/// Seals `message` as `sender` ('C' client, 'H' host) with sequence `seq`.
+[[nodiscard]] Result<std::vector<std::uint8_t>> seal_rtsp(const gamestream::AesKey& key, char sender,
+                                                          std::uint32_t seq, std::string_view message);
+/// Opens one encrypted message (exactly header + length bytes) sealed by `sender`.
+[[nodiscard]] Result<std::string> open_rtsp(const gamestream::AesKey& key, char sender, Bytes packet,
+                                            std::uint32_t& seq);
+
+}  // namespace pf::gshost
