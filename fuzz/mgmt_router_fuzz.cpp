@@ -60,6 +60,10 @@ class StandIn final : public mgmt::HostControl {
   json pending() override { return {{"pending", json::array()}}; }
   Status approve(std::uint64_t, std::string_view) override { return ok(); }
   Status deny(std::uint64_t) override { return fail(Errc::not_found, "no"); }
+  json gamestream() override { return {{"enabled", false}}; }
+  Status gamestream_pin(std::string_view pin) override {
+    return pin.size() == 4 ? Status{} : fail(Errc::malformed, "a PIN is four digits");
+  }
   Result<json> clients() override { return json{{"clients", json::array()}}; }
   Result<json> update_client(std::string_view, const json& body) override {
     if (body.contains("access") && !body["access"].is_string()) {

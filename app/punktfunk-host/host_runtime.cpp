@@ -148,7 +148,7 @@ Result<std::unique_ptr<HostRuntime>> HostRuntime::start(const config::HostConfig
   }
   if (logs != nullptr && s.mgmt_bind != "off") {
     host->live_ = std::make_unique<mgmt::LiveHost>(mgmt::LiveHostParts{
-        host->server_.get(), &*host->displays_, config, host->backend_, s.mgmt_port, publish});
+        host->server_.get(), &*host->displays_, config, host->backend_, s.mgmt_port, publish, host->gamestream_.get()});
     mgmt::ManagementOptions options;
     options.https.bind = s.mgmt_bind;
     options.https.port = s.mgmt_port;

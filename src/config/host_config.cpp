@@ -130,15 +130,16 @@ const std::array<Key<HostSettings>, 20> kHostKeys = {{
        s.gamestream = *on;
        return ok();
      }},
-    {{"PUNKTFUNK_GAMESTREAM_PORT", "47989", "a port from 6 to 65514",
+    {{"PUNKTFUNK_GAMESTREAM_PORT", "47989", "a port from 6 to 65514, or 0",
       "GameStream's HTTP port; the others follow it as Moonlight expects: HTTPS 5 below, UDP video, control "
-      "and audio 9, 10 and 11 above, RTSP 21 above (47984, 47998-48000, 48010 by default)."},
+      "and audio 9, 10 and 11 above, RTSP 21 above (47984, 47998-48000, 48010 by default). 0 takes any free "
+      "ports (`punktfunk-host gamestream status` shows them)."},
      [](std::string_view v, HostSettings& s) -> Status {
-       auto port = parse_port(v);
-       if (!port || *port < 6 || *port > 65535 - 21) {
-         return fail(Errc::config_invalid, "a port from 6 to 65514 (the others are at offsets from it)");
+       auto port = parse_integer(v, 0, 65535 - 21);
+       if (!port || (*port != 0 && *port < 6)) {
+         return fail(Errc::config_invalid, "a port from 6 to 65514 (the others are at offsets from it), or 0");
        }
-       s.gamestream_port = *port;
+       s.gamestream_port = static_cast<std::uint16_t>(*port);
        return ok();
      }},
     {{"PUNKTFUNK_MAX_SESSIONS", "4", "an integer from 1 to 64",

@@ -1,9 +1,11 @@
 #include "pf/gamestream/rtsp.hpp"
 
+#include <array>
 #include <charconv>
 
 #include <fmt/format.h>
 
+#include "pf/core/span_io.hpp"
 #include "pf/core/text.hpp"
 
 namespace pf::gamestream {
@@ -173,6 +175,69 @@ SetupStream setup_stream_of(std::string_view target) noexcept {
     return SetupStream::control;
   }
   return SetupStream::unset;
+}
+
+namespace {
+
+std::array<std::uint8_t, 12> rtsp_iv(RtspSender sender, std::uint32_t seq) {
+  std::array<std::uint8_t, 12> iv{};
+  iv[0] = static_cast<std::uint8_t>(seq);
+  iv[1] = static_cast<std::uint8_t>(seq >> 8);
+  iv[2] = static_cast<std::uint8_t>(seq >> 16);
+  iv[3] = static_cast<std::uint8_t>(seq >> 24);
+  iv[10] = sender == RtspSender::host ? 'H' : 'C';
+  iv[11] = 'R';
+  return iv;
+}
+
+}  // namespace
+
+Result<std::vector<std::uint8_t>> seal_rtsp(const AesKey& key, RtspSender sender, std::uint32_t seq,
+                                            std::string_view message) {
+  auto gcm = AesGcm::create(key);
+  if (!gcm) {
+    return tl::unexpected(gcm.error());
+  }
+  std::vector<std::uint8_t> out(kRtspEncryptedHeaderBytes + message.size());
+  SpanWriter w(out);
+  w.u32be(kRtspEncryptedBit | static_cast<std::uint32_t>(message.size()));
+  w.u32be(seq);
+  const auto iv = rtsp_iv(sender, seq);
+  const Bytes plain(reinterpret_cast<const std::uint8_t*>(message.data()), message.size());
+  auto tag = std::span<std::uint8_t, kGcmTagBytes>(out.data() + 8, kGcmTagBytes);
+  if (auto sealed = gcm->seal(iv, plain, MutableBytes(out).subspan(kRtspEncryptedHeaderBytes), tag); !sealed) {
+    return tl::unexpected(sealed.error());
+  }
+  return out;
+}
+
+Result<std::string> open_rtsp(const AesKey& key, RtspSender sender, Bytes packet, std::uint32_t& seq) {
+  if (packet.size() < kRtspEncryptedHeaderBytes) {
+    return fail(Errc::malformed, "encrypted RTSP: {} bytes, shorter than its header", packet.size());
+  }
+  SpanReader r(packet);
+  const std::uint32_t type_and_length = r.u32be();
+  seq = r.u32be();
+  if ((type_and_length & kRtspEncryptedBit) == 0) {
+    return fail(Errc::malformed, "encrypted RTSP: the encryption bit is not set");
+  }
+  const std::size_t length = type_and_length & ~kRtspEncryptedBit;
+  if (length != packet.size() - kRtspEncryptedHeaderBytes) {
+    return fail(Errc::malformed, "encrypted RTSP: the header says {} bytes, {} came", length,
+                packet.size() - kRtspEncryptedHeaderBytes);
+  }
+  auto gcm = AesGcm::create(key);
+  if (!gcm) {
+    return tl::unexpected(gcm.error());
+  }
+  std::string plain(length, '\0');
+  const auto iv = rtsp_iv(sender, seq);
+  if (auto opened = gcm->open(iv, packet.subspan(kRtspEncryptedHeaderBytes), packet.subspan(8, 16),
+                              MutableBytes(reinterpret_cast<std::uint8_t*>(plain.data()), plain.size()));
+      !opened) {
+    return tl::unexpected(opened.error());
+  }
+  return plain;
 }
 
 }  // namespace pf::gamestream

@@ -8,7 +8,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <array>
 #include <cstring>
 
 #include "gs_session.hpp"
@@ -22,17 +21,6 @@ const log::Logger kLog{"gamestream"};
 constexpr auto kConnectionDeadline = std::chrono::seconds(5);
 constexpr std::size_t kMaxRequestBytes = gamestream::kMaxRtspHeaderBytes + gamestream::kMaxRtspBodyBytes;
 
-std::array<std::uint8_t, 12> rtsp_iv(char sender, std::uint32_t seq) {
-  std::array<std::uint8_t, 12> iv{};
-  iv[0] = static_cast<std::uint8_t>(seq);
-  iv[1] = static_cast<std::uint8_t>(seq >> 8);
-  iv[2] = static_cast<std::uint8_t>(seq >> 16);
-  iv[3] = static_cast<std::uint8_t>(seq >> 24);
-  iv[10] = static_cast<std::uint8_t>(sender);
-  iv[11] = 'R';
-  return iv;
-}
-
 void send_all(int fd, Bytes data) {
   while (!data.empty()) {
     const ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
@@ -44,54 +32,6 @@ void send_all(int fd, Bytes data) {
 }
 
 }  // namespace
-
-Result<std::vector<std::uint8_t>> seal_rtsp(const gamestream::AesKey& key, char sender, std::uint32_t seq,
-                                            std::string_view message) {
-  auto gcm = gamestream::AesGcm::create(key);
-  if (!gcm) {
-    return tl::unexpected(gcm.error());
-  }
-  std::vector<std::uint8_t> out(kRtspEncryptedHeaderBytes + message.size());
-  SpanWriter w(out);
-  w.u32be(kRtspEncryptedBit | static_cast<std::uint32_t>(message.size()));
-  w.u32be(seq);
-  const auto iv = rtsp_iv(sender, seq);
-  const Bytes plain(reinterpret_cast<const std::uint8_t*>(message.data()), message.size());
-  auto tag = std::span<std::uint8_t, gamestream::kGcmTagBytes>(out.data() + 8, gamestream::kGcmTagBytes);
-  if (auto sealed = gcm->seal(iv, plain, MutableBytes(out).subspan(kRtspEncryptedHeaderBytes), tag); !sealed) {
-    return tl::unexpected(sealed.error());
-  }
-  return out;
-}
-
-Result<std::string> open_rtsp(const gamestream::AesKey& key, char sender, Bytes packet, std::uint32_t& seq) {
-  if (packet.size() < kRtspEncryptedHeaderBytes) {
-    return fail(Errc::malformed, "encrypted RTSP: {} bytes, shorter than its header", packet.size());
-  }
-  SpanReader r(packet);
-  const std::uint32_t type_and_length = r.u32be();
-  seq = r.u32be();
-  if ((type_and_length & kRtspEncryptedBit) == 0) {
-    return fail(Errc::malformed, "encrypted RTSP: the encryption bit is not set");
-  }
-  const std::size_t length = type_and_length & ~kRtspEncryptedBit;
-  if (length != packet.size() - kRtspEncryptedHeaderBytes) {
-    return fail(Errc::malformed, "encrypted RTSP: the header says {} bytes, {} came", length,
-                packet.size() - kRtspEncryptedHeaderBytes);
-  }
-  auto gcm = gamestream::AesGcm::create(key);
-  if (!gcm) {
-    return tl::unexpected(gcm.error());
-  }
-  std::string plain(length, '\0');
-  const auto iv = rtsp_iv(sender, seq);
-  if (auto opened = gcm->open(iv, packet.subspan(kRtspEncryptedHeaderBytes), packet.subspan(8, 16),
-                              MutableBytes(reinterpret_cast<std::uint8_t*>(plain.data()), plain.size()));
-      !opened) {
-    return tl::unexpected(opened.error());
-  }
-  return plain;
-}
 
 RtspServer::RtspServer(UniqueFd listener, std::uint16_t port, RtspRoute route)
     : listener_(std::move(listener)), port_(port), route_(std::move(route)) {}
@@ -162,7 +102,7 @@ void RtspServer::serve(int fd, const std::string& address) {
       send_all(fd, Bytes(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
       return;
     }
-    if (auto sealed = seal_rtsp(session->launch().key, 'H', seq, text)) {
+    if (auto sealed = gamestream::seal_rtsp(session->launch().key, gamestream::RtspSender::host, seq, text)) {
       send_all(fd, *sealed);
     }
   };
@@ -182,7 +122,7 @@ void RtspServer::serve(int fd, const std::string& address) {
       return;
     }
     buffer.append(chunk, static_cast<std::size_t>(n));
-    if (buffer.size() > kMaxRequestBytes + kRtspEncryptedHeaderBytes) {
+    if (buffer.size() > kMaxRequestBytes + gamestream::kRtspEncryptedHeaderBytes) {
       kLog.info("RTSP: {} sent more than {} bytes", address, kMaxRequestBytes);
       return;
     }
@@ -190,24 +130,24 @@ void RtspServer::serve(int fd, const std::string& address) {
     std::string_view text = buffer;
     if ((static_cast<std::uint8_t>(buffer[0]) & 0x80U) != 0) {
       // Encrypted: wait for the whole message, then find whose key opens it.
-      if (buffer.size() < kRtspEncryptedHeaderBytes) {
+      if (buffer.size() < gamestream::kRtspEncryptedHeaderBytes) {
         continue;
       }
       SpanReader r(Bytes(reinterpret_cast<const std::uint8_t*>(buffer.data()), 4));
-      const std::size_t length = r.u32be() & ~kRtspEncryptedBit;
+      const std::size_t length = r.u32be() & ~gamestream::kRtspEncryptedBit;
       if (length > kMaxRequestBytes) {
         kLog.info("RTSP: {} announced a {}-byte encrypted request", address, length);
         return;
       }
-      if (buffer.size() < kRtspEncryptedHeaderBytes + length) {
+      if (buffer.size() < gamestream::kRtspEncryptedHeaderBytes + length) {
         continue;
       }
-      const Bytes packet(reinterpret_cast<const std::uint8_t*>(buffer.data()), kRtspEncryptedHeaderBytes + length);
+      const Bytes packet(reinterpret_cast<const std::uint8_t*>(buffer.data()), gamestream::kRtspEncryptedHeaderBytes + length);
       for (const auto& c : candidates) {
         if (!c->launch().rtsp_encryption) {
           continue;
         }
-        if (auto opened = open_rtsp(c->launch().key, 'C', packet, seq)) {
+        if (auto opened = gamestream::open_rtsp(c->launch().key, gamestream::RtspSender::client, packet, seq)) {
           plain = std::move(*opened);
           session = c;
           encrypted = true;

@@ -48,14 +48,4 @@ class RtspServer {
   std::jthread thread_;
 };
 
-/// The encrypted form's pieces (exposed for tests and the fuzz target).
-inline constexpr std::uint32_t kRtspEncryptedBit = 0x80000000U;
-inline constexpr std::size_t kRtspEncryptedHeaderBytes = 24;  ///< length, sequence, tag
-/// Seals `message` as `sender` ('C' client, 'H' host) with sequence `seq`.
-[[nodiscard]] Result<std::vector<std::uint8_t>> seal_rtsp(const gamestream::AesKey& key, char sender,
-                                                          std::uint32_t seq, std::string_view message);
-/// Opens one encrypted message (exactly header + length bytes) sealed by `sender`.
-[[nodiscard]] Result<std::string> open_rtsp(const gamestream::AesKey& key, char sender, Bytes packet,
-                                            std::uint32_t& seq);
-
 }  // namespace pf::gshost

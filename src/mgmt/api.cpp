@@ -220,6 +220,13 @@ Router make_router(const ApiParts& p) {
         const auto id = id_of(c, "knock");
         return id ? done(h->deny(*id)) : error_response(id.error());
       });
+  add(Method::get, "/gamestream", Need::admin, "pairing",
+      "GameStream (Moonlight): enabled, ports, the client waiting for a PIN, sessions",
+      [h](const Call&) { return ok(h->gamestream()); });
+  add(Method::post, "/gamestream/pin", Need::admin, "pairing",
+      "Enter the PIN the pairing Moonlight client shows",
+      [h](const Call& c) { return done(h->gamestream_pin(c.body.value("pin", std::string()))); },
+      {string_field("pin", "the four digits the client shows", true)});
   add(Method::get, "/clients", Need::admin, "clients", "Paired clients with their access",
       [h](const Call&) { return result(h->clients()); });
   add(Method::patch, "/clients/{fp}", Need::admin, "clients",

@@ -11,6 +11,7 @@
 #include "pf/core/fs.hpp"
 #include "pf/core/log.hpp"
 #include "pf/encode/nvenc.hpp"
+#include "pf/gshost/gamestream_host.hpp"
 #include "pf/pairing/admin_protocol.hpp"
 #include "pf/pairing/trust_store.hpp"
 #include "pf/vdisplay/apps.hpp"
@@ -342,6 +343,20 @@ Status LiveHost::approve(std::uint64_t id, std::string_view access) {
 
 Status LiveHost::deny(std::uint64_t id) {
   return p_.server->pairing().deny(id);
+}
+
+json LiveHost::gamestream() {
+  if (p_.gamestream == nullptr) {
+    return {{"enabled", false}};
+  }
+  return gshost::status_json(*p_.gamestream);
+}
+
+Status LiveHost::gamestream_pin(std::string_view pin) {
+  if (p_.gamestream == nullptr) {
+    return fail(Errc::not_found, "GameStream is off on this host (PUNKTFUNK_GAMESTREAM=on or `serve --gamestream`)");
+  }
+  return p_.gamestream->submit_pin(pin);
 }
 
 Result<json> LiveHost::clients() {

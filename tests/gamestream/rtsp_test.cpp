@@ -185,5 +185,39 @@ TEST(Sdp, DescribeOffersWhatTheHostHas) {
   EXPECT_NE(all.find("a=fmtp:97 surround-params=642041523\r\n"), std::string::npos) << all;
 }
 
+TEST(Rtsp, EncryptedMessagesCarryTheirLengthSequenceAndDirection) {
+  AesKey key{};
+  for (std::size_t i = 0; i < key.size(); ++i) {
+    key[i] = static_cast<std::uint8_t>(i * 7 + 1);
+  }
+  const std::string request = "OPTIONS rtsp://10.0.0.2:48010 RTSP/1.0\r\nCSeq: 1\r\n\r\n";
+  auto sealed = seal_rtsp(key, RtspSender::client, 1, request);
+  ASSERT_TRUE(sealed) << sealed.error().message;
+  ASSERT_EQ(sealed->size(), kRtspEncryptedHeaderBytes + request.size());
+  // BE32 0x80000000 | length of the plaintext alone, then BE32 sequence.
+  EXPECT_EQ((*sealed)[0], 0x80);
+  EXPECT_EQ(((*sealed)[2] << 8) | (*sealed)[3], static_cast<int>(request.size()));
+  EXPECT_EQ((*sealed)[7], 1);
+  std::uint32_t seq = 0;
+  auto opened = open_rtsp(key, RtspSender::client, *sealed, seq);
+  ASSERT_TRUE(opened) << opened.error().message;
+  EXPECT_EQ(*opened, request);
+  EXPECT_EQ(seq, 1U);
+  // The direction is in the IV: the host's own message does not open as the client's.
+  EXPECT_FALSE(open_rtsp(key, RtspSender::host, *sealed, seq));
+  auto tampered = *sealed;
+  tampered.back() ^= 1;
+  EXPECT_FALSE(open_rtsp(key, RtspSender::client, tampered, seq));
+  auto other_key = key;
+  other_key[0] ^= 1;
+  EXPECT_FALSE(open_rtsp(other_key, RtspSender::client, *sealed, seq));
+  auto plain_bit = *sealed;
+  plain_bit[0] = 0;
+  EXPECT_NE(open_rtsp(key, RtspSender::client, plain_bit, seq).error().message.find("bit"), std::string::npos);
+  const std::vector<std::uint8_t> shorter(sealed->begin(), sealed->end() - 1);
+  EXPECT_NE(open_rtsp(key, RtspSender::client, shorter, seq).error().message.find("header says"), std::string::npos);
+  EXPECT_FALSE(open_rtsp(key, RtspSender::client, Bytes(sealed->data(), 10), seq));
+}
+
 }  // namespace
 }  // namespace pf::gamestream

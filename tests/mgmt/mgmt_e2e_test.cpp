@@ -125,6 +125,7 @@ std::string sample_body(const mgmt::Route& r) {
       {"/apps", R"({"id": "t1", "command": ["true"]})"},
       {"/apps/{id}", R"({"name": "T"})"},
       {"/settings", R"({"PUNKTFUNK_BITRATE_KBPS": "25000"})"},
+      {"/gamestream/pin", R"({"pin": "1234"})"},
   };
   const auto it = kBodies.find(r.pattern);
   return it == kBodies.end() || r.method == mgmt::Method::get || r.method == mgmt::Method::del ? "" : it->second;
@@ -165,6 +166,35 @@ TEST_F(MgmtE2e, EveryEndpointAnswersOnlyItsLane) {
   const auto recording = call("GET", "/stats/recordings").j()["recordings"];
   ASSERT_EQ(recording.size(), 1U);
   EXPECT_EQ(call("GET", "/stats/recordings/" + recording[0].value("id", "")).status, 200);
+}
+
+TEST_F(MgmtE2e, GameStreamIsShownAndTakesPinsOnlyWhenOn) {
+  serve();
+  EXPECT_FALSE(call("GET", "/gamestream").j().value("enabled", true));
+  const Reply off = call("POST", "/gamestream/pin", R"({"pin": "1234"})");
+  EXPECT_EQ(off.status, 404);
+  EXPECT_NE(off.j().value("error", "").find("GameStream is off"), std::string::npos) << off.body;
+  stop();
+
+  env_["PUNKTFUNK_GAMESTREAM_PORT"] = "0";  // any free ports
+  serve({"--gamestream"});
+  const auto on = call("GET", "/gamestream").j();
+  ASSERT_TRUE(on.value("enabled", false)) << on.dump();
+  EXPECT_GT(on["ports"].value("http", 0), 0);
+  EXPECT_GT(on["ports"].value("https", 0), 0);
+  EXPECT_EQ(on["fingerprint"].get<std::string>().size(), 64U);
+  EXPECT_TRUE(on["pin_request"].is_null());
+  EXPECT_TRUE(on["sessions"].empty());
+  const Reply nobody = call("POST", "/gamestream/pin", R"({"pin": "1234"})");
+  EXPECT_EQ(nobody.status, 404);
+  EXPECT_NE(nobody.j().value("error", "").find("waiting"), std::string::npos) << nobody.body;
+  EXPECT_EQ(call("POST", "/gamestream/pin", R"({"pin": "12a4"})").status, 400);
+  EXPECT_EQ(call("POST", "/gamestream/pin", R"({})").status, 400);
+  EXPECT_NE(host_->output().find("for trusted networks only"), std::string::npos);
+  // The same through the admin socket, as the operator's command sees it.
+  test::Child status({PF_HOST_BINARY, "gamestream", "status", "--json"}, env_, tmp_.path() / "status.log");
+  ASSERT_TRUE(status.wait_for(10s));
+  EXPECT_NE(status.output().find("\"enabled\": true"), std::string::npos) << status.output();
 }
 
 TEST_F(MgmtE2e, TheTokenFileIsPrivateAndTheTokenNeverLogged) {

@@ -114,6 +114,27 @@ export interface Client {
   last_seen: number;
   expires_at: number;
   expired: boolean;
+  protocol: 'native' | 'gamestream';
+}
+
+export interface GameStreamSession {
+  id: number;
+  state: string;
+  client_name: string;
+  address: string;
+  app: string;
+  mode: { width: number; height: number; fps: number };
+  codec: string;
+  frames: number;
+  end_reason: string;
+}
+
+export interface GameStream {
+  enabled: boolean;
+  fingerprint?: string;
+  ports?: { http: number; https: number; rtsp: number; control: number };
+  pin_request?: { device_name: string; address: string; fingerprint: string } | null;
+  sessions?: GameStreamSession[];
 }
 
 export interface App {

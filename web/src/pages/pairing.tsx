@@ -5,7 +5,7 @@ import { attempt, toast } from '../components/toasts';
 import { Badge, Empty, ErrorBanner, Fingerprint, Loading, Page, Panel, Table } from '../components/ui';
 import { fmtDuration, fmtRelative } from '../format';
 import { useAction, useNow, useResource } from '../hooks';
-import { ACCESS_LEVELS, type Access, type Client, type Knock, type PairWindow } from '../types';
+import { ACCESS_LEVELS, type Access, type Client, type GameStream, type Knock, type PairWindow } from '../types';
 
 const EXPIRIES: [string, string][] = [
   ['1h', 'in 1 hour'],
@@ -20,6 +20,7 @@ export function Pairing() {
     <Page id="pairing" title="Pairing">
       <PinWindow />
       <Pending />
+      <MoonlightPin />
       <Clients />
     </Page>
   );
@@ -130,6 +131,84 @@ function PinWindow() {
         <p class="inline-error" role="alert">
           {arm.error}
         </p>
+      )}
+    </Panel>
+  );
+}
+
+/** GameStream: a Moonlight client shows a PIN and waits; the operator types it here. */
+function MoonlightPin() {
+  const gs = useResource<GameStream>('gamestream', { interval: 2000, events: ['gamestream.', 'client.paired'] });
+  const [pin, setPin] = useState('');
+  const send = useAction();
+  const g = gs.data;
+  if (!g?.enabled) return null;  // GameStream is off: nothing to show
+  const waiting = g.pin_request;
+  const submit = (e: Event) => {
+    e.preventDefault();
+    void send.run(async () => {
+      await api.post('gamestream/pin', { pin });
+      setPin('');
+      toast.ok('PIN entered; the client finishes pairing');
+      gs.reload();
+    });
+  };
+  return (
+    <Panel title="Moonlight (GameStream)" testid="gamestream-pin">
+      <ErrorBanner error={gs.error} />
+      <p class="muted">
+        GameStream pairing runs over plain HTTP: keep it to networks you trust. Ports: HTTP {g.ports?.http}, HTTPS{' '}
+        {g.ports?.https}, RTSP {g.ports?.rtsp}.
+      </p>
+      {waiting ? (
+        <form class="inline-form wrap" onSubmit={submit}>
+          <div>
+            <strong data-testid="gamestream-waiting">{waiting.device_name}</strong> ({waiting.address}) asks to pair.
+          </div>
+          <label class="field">
+            <span>The PIN it shows</span>
+            <input
+              inputMode="numeric"
+              pattern="[0-9]{4}"
+              maxLength={4}
+              value={pin}
+              class="narrow"
+              onInput={(e) => setPin(e.currentTarget.value)}
+              data-testid="gamestream-pin-input"
+            />
+          </label>
+          <button type="submit" class="primary" disabled={send.busy || pin.length !== 4} data-testid="gamestream-pin-submit">
+            Pair
+          </button>
+        </form>
+      ) : (
+        <Empty>No Moonlight client is waiting. Start pairing on the client; its PIN goes here.</Empty>
+      )}
+      {send.error && (
+        <p class="inline-error" role="alert">
+          {send.error}
+        </p>
+      )}
+      {(g.sessions ?? []).length > 0 && (
+        <Table columns={['Session', 'Client', 'App', 'Mode', 'State', 'Frames']}>
+          {(g.sessions ?? []).map((x) => (
+            <tr key={x.id} data-testid="gamestream-session">
+              <td>{x.id}</td>
+              <td data-label="Client">
+                {x.client_name} <span class="muted">{x.address}</span>
+              </td>
+              <td data-label="App">{x.app}</td>
+              <td data-label="Mode">
+                {x.mode.width}×{x.mode.height}@{x.mode.fps} {x.codec}
+              </td>
+              <td data-label="State">
+                {x.state}
+                {x.end_reason ? <span class="muted"> ({x.end_reason})</span> : null}
+              </td>
+              <td data-label="Frames">{x.frames}</td>
+            </tr>
+          ))}
+        </Table>
       )}
     </Panel>
   );
@@ -261,7 +340,8 @@ function Clients() {
           {list.map((c) => (
             <tr key={c.fingerprint} data-testid="client-row">
               <td>
-                <strong>{c.name || 'unnamed'}</strong> {c.expired && <Badge tone="bad">expired</Badge>}
+                <strong>{c.name || 'unnamed'}</strong> {c.expired && <Badge tone="bad">expired</Badge>}{' '}
+                {c.protocol === 'gamestream' && <Badge tone="info">Moonlight</Badge>}
                 <div class="sub">
                   <Fingerprint fp={c.fingerprint} />
                 </div>

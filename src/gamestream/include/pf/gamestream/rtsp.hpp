@@ -22,6 +22,8 @@
 #include <vector>
 
 #include "pf/core/result.hpp"
+#include "pf/core/span_io.hpp"
+#include "pf/gamestream/cipher.hpp"
 
 namespace pf::gamestream {
 
@@ -65,5 +67,20 @@ struct RtspResponse {
 /// protocol's version).
 enum class SetupStream : std::uint8_t { unset = 0, audio = 1, video = 2, control = 3 };
 [[nodiscard]] SetupStream setup_stream_of(std::string_view target) noexcept;
+
+// The encrypted form (a client told `rtspenc://` by /launch): each message is
+// BE32 0x80000000 | length (the plaintext's, which the ciphertext equals),
+// BE32 sequence, tag[16], then AES-128-GCM under the session key with the IV
+// = sequence (LE32) ‖ 6 zero bytes ‖ sender ('C' or 'H') ‖ 'R'.
+inline constexpr std::uint32_t kRtspEncryptedBit = 0x80000000U;
+inline constexpr std::size_t kRtspEncryptedHeaderBytes = 24;
+enum class RtspSender : std::uint8_t { client = 1, host = 2 };
+/// One sealed message.
+[[nodiscard]] Result<std::vector<std::uint8_t>> seal_rtsp(const AesKey& key, RtspSender sender, std::uint32_t seq,
+                                                          std::string_view message);
+/// Opens one message of exactly header + length bytes sealed by `sender`;
+/// `seq` is its sequence number. malformed: short, the bit unset, a length
+/// that disagrees, a tag that does not authenticate.
+[[nodiscard]] Result<std::string> open_rtsp(const AesKey& key, RtspSender sender, Bytes packet, std::uint32_t& seq);
 
 }  // namespace pf::gamestream

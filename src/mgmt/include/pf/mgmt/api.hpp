@@ -60,6 +60,9 @@ class HostControl {
   [[nodiscard]] virtual nlohmann::json pending() = 0;
   [[nodiscard]] virtual Status approve(std::uint64_t id, std::string_view access) = 0;
   [[nodiscard]] virtual Status deny(std::uint64_t id) = 0;
+  /// {"enabled": false} when GameStream is off.
+  [[nodiscard]] virtual nlohmann::json gamestream() = 0;
+  [[nodiscard]] virtual Status gamestream_pin(std::string_view pin) = 0;
   [[nodiscard]] virtual Result<nlohmann::json> clients() = 0;
   /// body: access, expires ("30m", "7d", "never").
   [[nodiscard]] virtual Result<nlohmann::json> update_client(std::string_view key, const nlohmann::json& body) = 0;

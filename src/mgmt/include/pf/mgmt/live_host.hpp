@@ -13,6 +13,10 @@
 #include "pf/session/server.hpp"
 #include "pf/vdisplay/display_service.hpp"
 
+namespace pf::gshost {
+class GameStreamHost;
+}
+
 namespace pf::mgmt {
 
 struct LiveHostParts {
@@ -23,6 +27,7 @@ struct LiveHostParts {
   std::uint16_t mgmt_port = 0;
   /// client.updated / client.unpaired / display.settings_changed / settings.changed
   EventSink events;
+  gshost::GameStreamHost* gamestream = nullptr;  ///< null: GameStream is off
 };
 
 class LiveHost final : public HostControl {
@@ -45,6 +50,8 @@ class LiveHost final : public HostControl {
   nlohmann::json pending() override;
   Status approve(std::uint64_t id, std::string_view access) override;
   Status deny(std::uint64_t id) override;
+  nlohmann::json gamestream() override;
+  Status gamestream_pin(std::string_view pin) override;
   Result<nlohmann::json> clients() override;
   Result<nlohmann::json> update_client(std::string_view key, const nlohmann::json& body) override;
   Status unpair(std::string_view key) override;
