@@ -19,7 +19,8 @@ double percentile(std::vector<double> samples, double q) {
 
 std::span<const Suite> suites() {
   static const Suite all[] = {core_suite(), framering_suite(), capture_suite(), convert_suite(), convert_gpu_suite(), encode_suite(),
-                                fec_suite(), crypto_suite(), pipeline_suite(), console_suite()};
+                                fec_suite(), crypto_suite(), pipeline_suite(), console_suite(),
+                                gamestream_suite()};
   return all;
 }
 

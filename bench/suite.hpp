@@ -56,5 +56,6 @@ struct Suite {
 [[nodiscard]] const Suite& crypto_suite();
 [[nodiscard]] const Suite& pipeline_suite();
 [[nodiscard]] const Suite& console_suite();
+[[nodiscard]] const Suite& gamestream_suite();
 
 }  // namespace pf::bench

@@ -341,25 +341,25 @@ Status GameStreamHost::submit_pin(std::string_view pin) {
   if (!gamestream::is_valid_pin(pin)) {
     return fail(Errc::malformed, "a PIN is four digits");
   }
+  Impl& i = *impl_;
   {
-    const MutexLock lock(impl_->mutex);
-    auto& p = impl_->pairing;
-    if (!p || p->pin || p->session.phase() != gamestream::PairingPhase::await_pin) {
+    const MutexLock lock(i.mutex);
+    if (!i.pairing || i.pairing->pin || i.pairing->session.phase() != gamestream::PairingPhase::await_pin) {
       return fail(Errc::not_found, "no GameStream client is waiting for a PIN");
     }
-    p->pin = std::string(pin);
+    i.pairing->pin = std::string(pin);
   }
-  impl_->pin_arrived.notify_all();
+  i.pin_arrived.notify_all();
   return {};
 }
 
 std::optional<PinRequest> GameStreamHost::pin_request() const {
-  const MutexLock lock(impl_->mutex);
-  const auto& p = impl_->pairing;
-  if (!p || p->pin || p->session.phase() != gamestream::PairingPhase::await_pin) {
+  const Impl& i = *impl_;
+  const MutexLock lock(i.mutex);
+  if (!i.pairing || i.pairing->pin || i.pairing->session.phase() != gamestream::PairingPhase::await_pin) {
     return std::nullopt;
   }
-  return PinRequest{p->device_name, p->address, p->session.client_fingerprint()};
+  return PinRequest{i.pairing->device_name, i.pairing->address, i.pairing->session.client_fingerprint()};
 }
 
 std::vector<GameStreamSessionInfo> GameStreamHost::sessions() const {
@@ -507,6 +507,12 @@ void GameStreamHost::Impl::handle(const httplib::Request& in, httplib::Response&
     // same for every client): nothing to do. The operator unpairs with
     // `punktfunk-host clients remove`, the API or the console.
     return reply(out, gamestream::XmlReply{});
+  }
+  // What is left needs a paired certificate; a path that is none of it is
+  // unknown to anyone (not "pair first").
+  static constexpr std::string_view kPairedOnly[] = {"/applist", "/appasset", "/launch", "/resume", "/cancel"};
+  if (std::find(std::begin(kPairedOnly), std::end(kPairedOnly), path) == std::end(kPairedOnly)) {
+    return reply(out, error_reply(404, fmt::format("no such request: {}", path)));
   }
   if (!client) {
     return reply(out, error_reply(401, "pair first, then ask over HTTPS"));

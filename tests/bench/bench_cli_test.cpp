@@ -57,7 +57,10 @@ INSTANTIATE_TEST_SUITE_P(
                    "gf8_decode_vs_isal_speedup", "gf16_encode_848_170_ms", "gf16_decode_848_170_ms"}},
         SuiteKeys{"crypto", {"aesgcm_seal_gbps", "aesgcm_vs_evp_ratio"}},
         SuiteKeys{"pipeline", {"pipeline_1mib_ms", "pipeline_1mib_loss10_ms"}},
-        SuiteKeys{"console", {"console_proxy_vs_direct_ratio", "console_password_check_ms"}}),
+        SuiteKeys{"console", {"console_proxy_vs_direct_ratio", "console_password_check_ms"}},
+        SuiteKeys{"gamestream",
+                  {"video_packetize_us", "video_packetize_sealed_us", "video_fec_floor_us",
+                   "video_packetize_vs_floor_ratio", "audio_packetize_ns", "audio_packetize_vs_floor_ratio"}}),
     [](const auto& p) { return std::string(p.param.suite); });
 
 // The e2e harness: real host and client, two short runs. Its latency
