@@ -114,7 +114,9 @@ void ControlHost::run(const std::stop_token& stop) {
   };
   while (!stop.stop_requested()) {
     ENetEvent event{};
-    while (enet_host_service(i.host, &event, 5) > 0) {
+    // One wait (≤ 5 ms), then only what that pass already received: a
+    // client that never stops sending must not starve the outgoing queue.
+    for (int got = enet_host_service(i.host, &event, 5); got > 0; got = enet_host_check_events(i.host, &event)) {
       switch (event.type) {
         case ENET_EVENT_TYPE_CONNECT: {
           const std::string from = address_text(event.peer->address);
@@ -159,9 +161,6 @@ void ControlHost::run(const std::stop_token& stop) {
         }
         case ENET_EVENT_TYPE_NONE:
           break;
-      }
-      if (stop.stop_requested()) {
-        break;
       }
     }
     {
