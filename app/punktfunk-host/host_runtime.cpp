@@ -88,7 +88,13 @@ Result<std::unique_ptr<HostRuntime>> HostRuntime::start(const config::HostConfig
   host->backend_ = display_settings->backend;
   vdisplay::SupervisorOptions agent_options;
   agent_options.spawn = {agent, std::chrono::seconds(10), s.log_text};
-  host->displays_.emplace(std::move(agent_options), *display_settings, gpu);
+  host->displays_.emplace(std::move(agent_options), *display_settings, gpu,
+                          [raw = host.get()](const vdisplay::AppExit& exit) {
+                            const MutexLock lock(raw->app_exits_mutex_);
+                            if (raw->app_exits_ != nullptr) {
+                              raw->app_exits_->on_app_exit(exit);
+                            }
+                          });
   const auto publish = [bus = host->events_](std::string type, std::string data) {
     bus->publish(std::move(type), std::move(data));
   };
@@ -134,6 +140,10 @@ Result<std::unique_ptr<HostRuntime>> HostRuntime::start(const config::HostConfig
       return fail(gamestream.error().code, "GameStream: {}", gamestream.error().message);
     }
     host->gamestream_ = std::move(*gamestream);
+    {
+      const MutexLock lock(host->app_exits_mutex_);
+      host->app_exits_ = host->gamestream_.get();
+    }
     gamestream_admin.submit_pin = [gs = host->gamestream_.get()](std::string_view pin) { return gs->submit_pin(pin); };
     gamestream_admin.status = [gs = host->gamestream_.get()] { return gshost::status_json(*gs); };
   }
@@ -188,6 +198,10 @@ HostRuntime::~HostRuntime() {
   mgmt_.reset();  // ends event streams and requests before what they read goes
   live_.reset();
   admin_.reset();
+  {
+    const MutexLock lock(app_exits_mutex_);
+    app_exits_ = nullptr;
+  }
   gamestream_.reset();  // ends its sessions (termination) before the displays go
   server_.reset();    // ends every session with Goodbye
   displays_.reset();  // stops the supervisor; the agent removes its displays and exits

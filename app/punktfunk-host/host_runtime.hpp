@@ -12,6 +12,7 @@
 #include "pf/audio/pulse.hpp"
 #include "pf/config/host_config.hpp"
 #include "pf/core/result.hpp"
+#include "pf/core/thread_annotations.hpp"
 #include "pf/discovery/mdns.hpp"
 #include "pf/gshost/gamestream_host.hpp"
 #include "pf/mgmt/live_host.hpp"
@@ -55,6 +56,10 @@ class HostRuntime {
   std::unique_ptr<audio::PulseServer> pulse_;  // before the server: its sessions' sinks live in it
   std::unique_ptr<session::NativeServer> server_;
   std::unique_ptr<gshost::GameStreamHost> gamestream_;  // after the server: it trusts the server's pairing
+  // Where the display service's app-exit reports go (its supervisor thread):
+  // the GameStream host while it exists.
+  Mutex app_exits_mutex_;
+  gshost::GameStreamHost* app_exits_ PF_GUARDED_BY(app_exits_mutex_) = nullptr;
   std::unique_ptr<mgmt::LiveHost> live_;
   std::unique_ptr<mgmt::Management> mgmt_;
   std::unique_ptr<AdminSocket> admin_;  // before the server goes: it answers from the server's pairing

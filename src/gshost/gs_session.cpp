@@ -142,7 +142,9 @@ gamestream::RtspResponse GsSession::rtsp(const gamestream::RtspRequest& request)
     return answer(request, 200);
   }
   if (request.method == "PLAY") {
-    if (!stream_ || !video_socket_ || played_) {
+    // Not for a session stopped before it played (replaced or cancelled
+    // while its RTSP was under way): it would open a display for nobody.
+    if (!stream_ || !video_socket_ || played_ || stop_requested_ != SessionEnd::unset) {
       return answer(request, 455);  // method not valid in this state
     }
     played_ = true;
@@ -247,6 +249,11 @@ void GsSession::stop(SessionEnd why) {
   wake();
 }
 
+bool GsSession::holds(const vdisplay::Lease& lease) const {
+  const MutexLock lock(mutex_);
+  return lease_ && *lease_ == lease;
+}
+
 GameStreamSessionInfo GsSession::info() const {
   GameStreamSessionInfo i;
   {
@@ -288,6 +295,10 @@ Status GsSession::open_media() {
     return fail(display.error().code, "no display: {}", display.error().message);
   }
   display_ = std::move(*display);
+  {
+    const MutexLock lock(mutex_);
+    lease_ = display_->lease;
+  }
   const GameStreamConfig& config = *context_.config;
 
   net::UdpSocket* audio_socket = nullptr;
@@ -540,6 +551,10 @@ void GsSession::finish(SessionEnd why) {
     audio_.reset();
   }
   if (display_) {
+    {
+      const MutexLock lock(mutex_);
+      lease_.reset();
+    }
     context_.displays->set_pad_feedback(display_->lease, {});
     context_.displays->close(display_->lease,
                              why == SessionEnd::quit ? vdisplay::ReleaseReason::quit

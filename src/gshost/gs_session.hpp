@@ -92,6 +92,8 @@ class GsSession {
   void stop(SessionEnd why) PF_EXCLUDES(mutex_);
   [[nodiscard]] bool ended() const noexcept { return ended_.load(std::memory_order_acquire); }
   [[nodiscard]] GameStreamSessionInfo info() const PF_EXCLUDES(mutex_);
+  /// Whether the session streams from the display `lease` names.
+  [[nodiscard]] bool holds(const vdisplay::Lease& lease) const PF_EXCLUDES(mutex_);
   [[nodiscard]] std::uint64_t id() const noexcept { return id_; }
   [[nodiscard]] std::uint32_t connect_data() const noexcept { return connect_data_; }
   [[nodiscard]] const LaunchRequest& launch() const noexcept { return launch_; }
@@ -128,6 +130,7 @@ class GsSession {
   bool control_gone_ PF_GUARDED_BY(mutex_) = false;
   std::string control_address_ PF_GUARDED_BY(mutex_);
   std::vector<gamestream::Rumble> rumbles_ PF_GUARDED_BY(mutex_);  // from the display service's pads
+  std::optional<vdisplay::Lease> lease_ PF_GUARDED_BY(mutex_);     // the display's, while open
   SessionEnd stop_requested_ PF_GUARDED_BY(mutex_) = SessionEnd::unset;
   GameStreamSessionInfo info_ PF_GUARDED_BY(mutex_);
 

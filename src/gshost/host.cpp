@@ -362,6 +362,26 @@ std::optional<PinRequest> GameStreamHost::pin_request() const {
   return PinRequest{i.pairing->device_name, i.pairing->address, i.pairing->session.client_fingerprint()};
 }
 
+void GameStreamHost::on_app_exit(const vdisplay::AppExit& exit) {
+  if (exit.end == agentlink::AppEnd::display_removed) {
+    return;  // the session closed its display: it is ending already
+  }
+  std::shared_ptr<GsSession> session;
+  {
+    const MutexLock lock(impl_->mutex);
+    for (auto& [fp, c] : impl_->clients) {
+      if (c.session && c.session->holds(exit.lease)) {
+        session = c.session;
+        c.app_id = 0;  // nothing left to resume
+      }
+    }
+  }
+  if (session) {
+    kLog.info("session {}: its app {} {}; the session ends", session->id(), exit.app_id, exit.how);
+    session->stop(SessionEnd::quit);
+  }
+}
+
 std::vector<GameStreamSessionInfo> GameStreamHost::sessions() const {
   std::vector<std::shared_ptr<GsSession>> sessions;
   {

@@ -46,6 +46,7 @@ class PairingService;
 }
 namespace pf::vdisplay {
 class DisplayService;
+struct AppExit;
 }
 
 namespace pf::gshost {
@@ -131,6 +132,10 @@ class GameStreamHost {
   [[nodiscard]] std::vector<GameStreamSessionInfo> sessions() const;
   /// The GameStream certificate's fingerprint.
   [[nodiscard]] std::string fingerprint() const;
+  /// An app the display service reports ended: the session it ran in ends
+  /// as a quit (the client is told the app terminated) and its client has
+  /// nothing left to resume. Called without the service's lock.
+  void on_app_exit(const vdisplay::AppExit& exit);
 
   struct Impl;
 
