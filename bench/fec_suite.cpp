@@ -23,6 +23,7 @@
 #include <benchmark/benchmark.h>
 
 #include "pf/fec/coder.hpp"
+#include "isal_reference.hpp"
 #include "suite.hpp"
 
 namespace pf::bench {
@@ -50,17 +51,6 @@ struct Block {
   std::vector<std::uint8_t> bytes;
   std::vector<std::uint8_t*> ptrs;
 };
-
-// The Moonlight parity rows, inv((m + i) XOR j), in ISA-L's form.
-std::vector<unsigned char> cauchy_rows(std::size_t k, std::size_t m) {
-  std::vector<unsigned char> a(k * m);
-  for (std::size_t j = 0; j < m; ++j) {
-    for (std::size_t i = 0; i < k; ++i) {
-      a[j * k + i] = gf_inv(static_cast<unsigned char>((m + i) ^ j));
-    }
-  }
-  return a;
-}
 
 std::unique_ptr<fec::Coder> coder(fec::Scheme scheme) { return std::move(*fec::make_coder(scheme)); }
 

@@ -27,6 +27,7 @@
 
 #include "pf/gamestream/audio_packets.hpp"
 #include "pf/gamestream/video_packets.hpp"
+#include "isal_reference.hpp"
 #include "suite.hpp"
 
 namespace pf::bench {
@@ -44,16 +45,6 @@ std::vector<std::uint8_t> random_bytes(std::size_t n, std::uint64_t seed) {
     b = static_cast<std::uint8_t>(rng());
   }
   return out;
-}
-
-std::vector<unsigned char> cauchy_rows(std::size_t k, std::size_t m) {
-  std::vector<unsigned char> a(k * m);
-  for (std::size_t j = 0; j < m; ++j) {
-    for (std::size_t i = 0; i < k; ++i) {
-      a[j * k + i] = gf_inv(static_cast<unsigned char>((m + i) ^ j));
-    }
-  }
-  return a;
 }
 
 void bm_video(benchmark::State& state, bool sealed) {

@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "fec_internal.hpp"
-#include "gf8_field.hpp"
+#include "pf/fec/gf8_field.hpp"
 #include "gf8_gfni.hpp"
 
 namespace pf::fec {

@@ -4,7 +4,7 @@
 
 #include <array>
 
-#include "gf8_field.hpp"
+#include "pf/fec/gf8_field.hpp"
 
 namespace pf::fec::gf8 {
 namespace {

@@ -6,38 +6,14 @@
 #include <cstring>
 #include <vector>
 
+#include "pf/fec/gf8_field.hpp"
+
 namespace pf::gamestream {
 
 namespace {
 
-// GF(2^8) with the polynomial 0x11D, as the client's decoder uses: just
-// what four data and two parity shards need.
-struct GfTables {
-  std::array<std::uint8_t, 512> exp{};
-  std::array<std::uint8_t, 256> log{};
-};
-
-consteval GfTables make_gf_tables() {
-  GfTables t;
-  unsigned x = 1;
-  for (unsigned i = 0; i < 255; ++i) {
-    t.exp[i] = static_cast<std::uint8_t>(x);
-    t.exp[i + 255] = static_cast<std::uint8_t>(x);
-    t.log[x] = static_cast<std::uint8_t>(i);
-    x <<= 1;
-    if ((x & 0x100U) != 0) {
-      x ^= 0x11DU;
-    }
-  }
-  return t;
-}
-
-inline constexpr GfTables kGf = make_gf_tables();
-
-[[nodiscard]] constexpr std::uint8_t gf_mul(std::uint8_t a, std::uint8_t b) noexcept {
-  return (a == 0 || b == 0) ? 0 : kGf.exp[kGf.log[a] + kGf.log[b]];
-}
-[[nodiscard]] constexpr std::uint8_t gf_inv(std::uint8_t a) noexcept { return kGf.exp[255 - kGf.log[a]]; }
+using fec::gf8::inv;
+using fec::gf8::mul;
 
 // Every pattern of up to 2 lost data shards is recoverable from the parity
 // shards left iff every entry and every 2×2 minor of the matrix is non-zero.
@@ -48,7 +24,7 @@ consteval bool audio_matrix_is_mds() {
       return false;
     }
     for (std::size_t k = i + 1; k < kAudioDataShards; ++k) {
-      if ((gf_mul(m[0][i], m[1][k]) ^ gf_mul(m[0][k], m[1][i])) == 0) {
+      if ((mul(m[0][i], m[1][k]) ^ mul(m[0][k], m[1][i])) == 0) {
         return false;
       }
     }
@@ -186,7 +162,7 @@ Result<std::span<const Bytes>> AudioPacketizer::packetize(Bytes opus_packet) {
           const std::uint8_t c = kAudioFecMatrix[j][i];
           const std::uint8_t* d = s.payloads[i].data();
           for (std::size_t k = 0; k < size; ++k) {
-            parity[k] ^= gf_mul(c, d[k]);
+            parity[k] ^= mul(c, d[k]);
           }
         }
         std::uint8_t* fec = s.arena.data() + (1 + j) * kMaxAudioDatagramBytes;
@@ -310,7 +286,7 @@ bool AudioReassembler::State::recover(AudioBlock& b) {
       if (b.have[i]) {
         const std::uint8_t c = kAudioFecMatrix[rows[r]][i];
         for (std::size_t k = 0; k < size; ++k) {
-          s[k] ^= gf_mul(c, b.data[i][k]);
+          s[k] ^= mul(c, b.data[i][k]);
         }
       }
     }
@@ -320,9 +296,9 @@ bool AudioReassembler::State::recover(AudioBlock& b) {
     b.data[lost_at[l]].assign(size, 0);
   }
   if (lost_count == 1) {
-    const std::uint8_t f = gf_inv(kAudioFecMatrix[rows[0]][lost_at[0]]);
+    const std::uint8_t f = inv(kAudioFecMatrix[rows[0]][lost_at[0]]);
     for (std::size_t k = 0; k < size; ++k) {
-      b.data[lost_at[0]][k] = gf_mul(f, (*syndrome[0])[k]);
+      b.data[lost_at[0]][k] = mul(f, (*syndrome[0])[k]);
     }
   } else {
     const auto& m = kAudioFecMatrix;
@@ -330,12 +306,12 @@ bool AudioReassembler::State::recover(AudioBlock& b) {
     const std::uint8_t c01 = m[rows[0]][lost_at[1]];
     const std::uint8_t c10 = m[rows[1]][lost_at[0]];
     const std::uint8_t c11 = m[rows[1]][lost_at[1]];
-    const std::uint8_t inv_det = gf_inv(static_cast<std::uint8_t>(gf_mul(a, c11) ^ gf_mul(c01, c10)));
+    const std::uint8_t inv_det = inv(static_cast<std::uint8_t>(mul(a, c11) ^ mul(c01, c10)));
     for (std::size_t k = 0; k < size; ++k) {
       const std::uint8_t s0 = (*syndrome[0])[k];
       const std::uint8_t s1 = (*syndrome[1])[k];
-      b.data[lost_at[0]][k] = gf_mul(inv_det, static_cast<std::uint8_t>(gf_mul(c11, s0) ^ gf_mul(c01, s1)));
-      b.data[lost_at[1]][k] = gf_mul(inv_det, static_cast<std::uint8_t>(gf_mul(c10, s0) ^ gf_mul(a, s1)));
+      b.data[lost_at[0]][k] = mul(inv_det, static_cast<std::uint8_t>(mul(c11, s0) ^ mul(c01, s1)));
+      b.data[lost_at[1]][k] = mul(inv_det, static_cast<std::uint8_t>(mul(c10, s0) ^ mul(a, s1)));
     }
   }
   for (std::uint32_t l = 0; l < lost_count; ++l) {

@@ -13,7 +13,7 @@
 #include "fec_internal.hpp"
 #include "gf16_field.hpp"
 #include "gf16_kernels.hpp"
-#include "gf8_field.hpp"
+#include "pf/fec/gf8_field.hpp"
 #include "gf8_gfni.hpp"
 #include "pf/fec/coder.hpp"
 #include "pf/fec/parity.hpp"
