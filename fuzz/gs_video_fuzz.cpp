@@ -25,17 +25,9 @@ constexpr std::uint32_t kPacketSize = 64;  // 80-byte shards, 48 frame bytes eac
 constexpr std::size_t kMaxBytes = std::size_t{1} << 20;
 
 struct CheckingSink final : VideoFrameSink {
-  bool any = false;
-  std::uint32_t last = 0;
-  void next(std::uint32_t index) {
-    if (any && static_cast<std::int32_t>(index - last) <= 0) {
-      std::abort();  // out of order or twice
-    }
-    any = true;
-    last = index;
-  }
+  pf::fuzz::AscendingIndexes order;
   void on_frame(const ReassembledVideoFrame& f) override {
-    next(f.frame_index);
+    order.next(f.frame_index);
     if (f.access_unit.size() > std::size_t{kMaxVideoFecBlocks} * kMaxVideoBlockShards * (kPacketSize - 16) ||
         f.fec_blocks == 0 || f.fec_blocks > kMaxVideoFecBlocks) {
       std::abort();
@@ -45,7 +37,7 @@ struct CheckingSink final : VideoFrameSink {
     if (count == 0) {
       std::abort();
     }
-    next(first + count - 1);
+    order.next(first + count - 1);
   }
 };
 

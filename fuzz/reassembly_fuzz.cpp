@@ -21,17 +21,9 @@ pf::crypto::SessionKey key() {
 }
 
 struct CheckingSink final : FrameSink {
-  bool any = false;
-  std::uint32_t last = 0;
-  void next(std::uint32_t index) {
-    if (any && static_cast<std::int32_t>(index - last) <= 0) {
-      std::abort();  // out of order or twice
-    }
-    any = true;
-    last = index;
-  }
+  pf::fuzz::AscendingIndexes order;
   void on_frame(const ReceivedFrame& f) override {
-    next(f.frame_index);
+    order.next(f.frame_index);
     if (f.data.empty()) {
       std::abort();
     }
@@ -40,7 +32,7 @@ struct CheckingSink final : FrameSink {
     if (count == 0) {
       std::abort();
     }
-    next(first + count - 1);
+    order.next(first + count - 1);
   }
 };
 
