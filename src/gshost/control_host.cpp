@@ -7,6 +7,7 @@
 
 #include <enet/enet.h>
 
+#include "pf/core/clock.hpp"
 #include "pf/core/log.hpp"
 
 namespace pf::gshost {
@@ -103,6 +104,7 @@ void ControlHost::run(const std::stop_token& stop) {
   pthread_setname_np(pthread_self(), "pf-gs-control");
   Impl& i = *impl_;
   std::vector<Outgoing> outgoing;
+  log::RateLimitedLog refused(kLog, log::Level::info, std::chrono::seconds(10), "control connections refused");
   const auto forget = [&](ENetPeer* peer) {
     const auto data = static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(peer->data));
     const auto it = i.peers.find(data);
@@ -126,7 +128,8 @@ void ControlHost::run(const std::stop_token& stop) {
             ++(ok ? counters_.connects : counters_.refused);
           }
           if (!ok) {
-            kLog.info("control: refused a connection from {} (connect data {} names no session)", from, event.data);
+            refused(steady_clock().now(), "control: refused a connection from {} (connect data {} names no session)",
+                    from, event.data);
             enet_peer_disconnect_now(event.peer, 0);
             break;
           }

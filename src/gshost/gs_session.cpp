@@ -28,6 +28,10 @@ constexpr std::uint32_t kMaxBitrateKbps = 150'000;
 /// After PLAY the client connects its control stream at once; give up on
 /// one that never does.
 constexpr Nanos kControlConnectWait = std::chrono::seconds(20);
+/// A client that pings its control stream (every 100 ms) and then falls
+/// silent this long is gone: stop encoding for it before ENet's own
+/// 10 s timeout says so.
+constexpr Nanos kControlSilence = std::chrono::seconds(4);
 /// The one RTSP session id every answer names (clients do not check it).
 constexpr std::string_view kRtspSession = "DEADBEEFCAFE;timeout = 90";
 
@@ -418,6 +422,8 @@ void GsSession::serve(const std::stop_token& stop) {
   };
   log::RateLimitedLog rejected(kLog, log::Level::info, std::chrono::seconds(10), "control messages refused");
   bool connected_once = false;
+  bool pinged = false;  // the client sends periodic pings: silence means it is gone
+  TimePoint last_heard = played;
   SessionEnd end = SessionEnd::unset;
   while (!stop.stop_requested() && end == SessionEnd::unset) {
     pollfd fds[3] = {{wake_.get(), POLLIN, 0},
@@ -472,6 +478,9 @@ void GsSession::serve(const std::stop_token& stop) {
       }
       info_.audio_frames = audio_ ? audio_->counters().frames : 0;
     }
+    if (!in.empty()) {
+      last_heard = steady_clock().now();
+    }
     for (const auto& packet : in) {
       auto opened = cipher->open(packet, plaintext);
       auto message = opened ? gamestream::parse_client_message(*opened)
@@ -497,6 +506,8 @@ void GsSession::serve(const std::stop_token& stop) {
                 const MutexLock lock(mutex_);
                 ++info_.invalidations;
               }
+            } else if constexpr (std::is_same_v<M, gamestream::PeriodicPing>) {
+              pinged = true;
             } else if constexpr (std::is_same_v<M, gamestream::FrameFecStatus>) {
               const MutexLock lock(mutex_);
               ++info_.fec_status_reports;
@@ -523,15 +534,19 @@ void GsSession::serve(const std::stop_token& stop) {
     }
     if (gone) {
       end = SessionEnd::disconnected;
+    } else if (pinged && steady_clock().now() - last_heard > kControlSilence) {
+      kLog.info("session {}: the client went silent ({} s without a control message)", id_,
+                std::chrono::duration_cast<std::chrono::seconds>(kControlSilence).count());
+      end = SessionEnd::disconnected;
     } else if (!connected_once && steady_clock().now() - played > kControlConnectWait) {
       kLog.info("session {}: the client never connected its control stream", id_);
       end = SessionEnd::disconnected;
     }
   }
-  if (end == SessionEnd::quit) {
+  if (end == SessionEnd::quit || end == SessionEnd::shutdown) {
     seal_and_send(gamestream::Termination{gamestream::kTerminationGraceful});
-    context_.control->disconnect(connect_data_);
   }
+  context_.control->disconnect(connect_data_);  // a no-op when the peer is gone
   events.clear();
   translator.release_all(events);
   if (!events.empty()) {

@@ -496,8 +496,10 @@ void GameStreamHost::Impl::handle(const httplib::Request& in, httplib::Response&
       const MutexLock lock(mutex);
       const auto it = clients.find(client->fingerprint);
       if (it != clients.end()) {
+        // Busy while the client has an app to come back to: Moonlight
+        // resumes only a busy host's current game, else it launches anew.
         info.current_game = it->second.app_id;
-        info.busy = it->second.session && !it->second.session->ended();
+        info.busy = it->second.app_id != 0;
       }
     }
     return reply(out, gamestream::serverinfo_reply(info));
@@ -781,8 +783,15 @@ gamestream::XmlReply GameStreamHost::Impl::cancel(const pairing::PairedClient& c
       it->second.app_id = 0;
     }
   }
+  kLog.info("GameStream client '{}' quits{}", client.name,
+            session ? fmt::format(" session {}", session->id()) : std::string());
   if (session) {
     session->stop(SessionEnd::quit);
+  }
+  // A session that had ended already (the client dropped) left its display
+  // lingering for a resume that will not come: it goes now.
+  if (auto released = displays.release_kept(client.fingerprint); !released) {
+    kLog.warn("GameStream client '{}': its kept display stays: {}", client.name, released.error().message);
   }
   gamestream::XmlReply r;
   r.fields = {{"cancel", "1"}};

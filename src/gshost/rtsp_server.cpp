@@ -34,7 +34,10 @@ void send_all(int fd, Bytes data) {
 }  // namespace
 
 RtspServer::RtspServer(UniqueFd listener, std::uint16_t port, RtspRoute route)
-    : listener_(std::move(listener)), port_(port), route_(std::move(route)) {}
+    : listener_(std::move(listener)),
+      port_(port),
+      route_(std::move(route)),
+      refused_(kLog, log::Level::info, std::chrono::seconds(10), "RTSP connections refused") {}
 
 Result<std::unique_ptr<RtspServer>> RtspServer::start(const std::string& bind, std::uint16_t port, RtspRoute route) {
   UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
@@ -109,7 +112,7 @@ void RtspServer::serve(int fd, const std::string& address) {
   while (!request) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
-      kLog.info("RTSP: {} sent no whole request in {} s", address, kConnectionDeadline.count());
+      refuse("RTSP: {} sent no whole request in {} s", address, kConnectionDeadline.count());
       return;
     }
     pollfd p{fd, POLLIN, 0};
@@ -123,7 +126,7 @@ void RtspServer::serve(int fd, const std::string& address) {
     }
     buffer.append(chunk, static_cast<std::size_t>(n));
     if (buffer.size() > kMaxRequestBytes + gamestream::kRtspEncryptedHeaderBytes) {
-      kLog.info("RTSP: {} sent more than {} bytes", address, kMaxRequestBytes);
+      refuse("RTSP: {} sent more than {} bytes", address, kMaxRequestBytes);
       return;
     }
     std::string plain;
@@ -136,7 +139,7 @@ void RtspServer::serve(int fd, const std::string& address) {
       SpanReader r(Bytes(reinterpret_cast<const std::uint8_t*>(buffer.data()), 4));
       const std::size_t length = r.u32be() & ~gamestream::kRtspEncryptedBit;
       if (length > kMaxRequestBytes) {
-        kLog.info("RTSP: {} announced a {}-byte encrypted request", address, length);
+        refuse("RTSP: {} announced a {}-byte encrypted request", address, length);
         return;
       }
       if (buffer.size() < gamestream::kRtspEncryptedHeaderBytes + length) {
@@ -155,7 +158,7 @@ void RtspServer::serve(int fd, const std::string& address) {
         }
       }
       if (!session) {
-        kLog.info("RTSP: an encrypted request from {} opens with no launched session's key", address);
+        refuse("RTSP: an encrypted request from {} opens with no launched session's key", address);
         return;
       }
       text = plain;
@@ -163,7 +166,7 @@ void RtspServer::serve(int fd, const std::string& address) {
     std::size_t used = 0;
     auto parsed = gamestream::parse_request(text, used);
     if (!parsed) {
-      kLog.info("RTSP: a malformed request from {}: {}", address, parsed.error().message);
+      refuse("RTSP: a malformed request from {}: {}", address, parsed.error().message);
       gamestream::RtspResponse bad;
       bad.status = 400;
       respond(bad);
@@ -172,7 +175,7 @@ void RtspServer::serve(int fd, const std::string& address) {
     if (*parsed) {
       request = std::move(**parsed);
     } else if (encrypted) {
-      kLog.info("RTSP: an encrypted request from {} holds no whole request", address);
+      refuse("RTSP: an encrypted request from {} holds no whole request", address);
       return;
     }
   }
@@ -185,7 +188,7 @@ void RtspServer::serve(int fd, const std::string& address) {
     }
   }
   if (!session) {
-    kLog.info("RTSP: {} {} from {}, which launched no session that takes plain RTSP", request->method,
+    refuse("RTSP: {} {} from {}, which launched no session that takes plain RTSP", request->method,
               request->target, address);
     gamestream::RtspResponse none;
     none.status = 454;  // session not found

@@ -7,6 +7,7 @@
 // request size limits of pf/gamestream/rtsp.hpp.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -15,6 +16,8 @@
 #include <thread>
 #include <vector>
 
+#include "pf/core/clock.hpp"
+#include "pf/core/log.hpp"
 #include "pf/core/result.hpp"
 #include "pf/core/unique.hpp"
 #include "pf/gamestream/cipher.hpp"
@@ -36,15 +39,25 @@ class RtspServer {
   RtspServer(const RtspServer&) = delete;
   RtspServer& operator=(const RtspServer&) = delete;
   [[nodiscard]] std::uint16_t port() const noexcept { return port_; }
+  /// Connections answered with nothing or an error (malformed, oversized,
+  /// too slow, no session): counted; the log says so at most every 10 s.
+  [[nodiscard]] std::uint64_t refused() const noexcept { return refused_count_.load(std::memory_order_relaxed); }
 
  private:
   RtspServer(UniqueFd listener, std::uint16_t port, RtspRoute route);
   void run(const std::stop_token& stop);
   void serve(int fd, const std::string& address);
+  template <typename... Args>
+  void refuse(fmt::format_string<Args...> format, Args&&... args) {
+    refused_count_.fetch_add(1, std::memory_order_relaxed);
+    refused_(steady_clock().now(), format, std::forward<Args>(args)...);
+  }
 
   UniqueFd listener_;
   std::uint16_t port_ = 0;
   RtspRoute route_;
+  log::RateLimitedLog refused_;               // the RTSP thread only
+  std::atomic<std::uint64_t> refused_count_{0};
   std::jthread thread_;
 };
 

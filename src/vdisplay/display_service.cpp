@@ -110,9 +110,9 @@ void DisplayService::update_settings(DisplaySettings settings, GpuChoice gpu) {
   reschedule();
 }
 
-Result<std::size_t> DisplayService::release_kept() {
+Result<std::size_t> DisplayService::release_kept(std::optional<std::string_view> client) {
   MutexLock lock(mutex_);
-  const auto actions = manager_.release_kept();
+  const auto actions = manager_.release_kept(client);
   if (auto st = apply(actions); !st) {
     return tl::unexpected(st.error());
   }

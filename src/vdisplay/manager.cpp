@@ -151,10 +151,10 @@ std::vector<Action> DisplayManager::expire(TimePoint now) {
   return actions;
 }
 
-std::vector<Action> DisplayManager::release_kept() {
+std::vector<Action> DisplayManager::release_kept(std::optional<std::string_view> client) {
   std::vector<Action> actions;
   std::erase_if(slots_, [&](const Slot& s) {
-    if (s.state == DisplayState::lingering || s.state == DisplayState::pinned) {
+    if ((s.state == DisplayState::lingering || s.state == DisplayState::pinned) && (!client || s.client == *client)) {
       actions.push_back(remove_action(s.display));
       return true;
     }

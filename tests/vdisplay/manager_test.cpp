@@ -97,6 +97,23 @@ TEST_F(Manager, KeepAliveOffAndADeliberateQuitRemoveAtOnce) {
   EXPECT_TRUE(m2.snapshot().empty());
 }
 
+TEST_F(Manager, ReleasingOneClientsKeptDisplaysLeavesEveryoneElses) {
+  auto m = make();
+  const auto alice = m.acquire("alice", k1080, clock_.now()).value();
+  const auto bob = m.acquire("bob", k720, clock_.now()).value();
+  const auto carol = m.acquire("carol", k720, clock_.now()).value();
+  EXPECT_TRUE(m.release(alice.lease, ReleaseReason::disconnected, clock_.now()).empty());
+  EXPECT_TRUE(m.release(bob.lease, ReleaseReason::disconnected, clock_.now()).empty());
+  // alice quits after her session ended: her lingering display goes now,
+  // bob's lingers on and carol's active one is untouched.
+  EXPECT_EQ(m.release_kept("alice"), (std::vector<Action>{remove(alice.lease.display)}));
+  EXPECT_TRUE(m.release_kept("carol").empty());
+  ASSERT_EQ(m.snapshot().size(), 2U);
+  EXPECT_EQ(m.release_kept(), (std::vector<Action>{remove(bob.lease.display)}));
+  ASSERT_EQ(m.snapshot().size(), 1U);
+  EXPECT_EQ(m.snapshot()[0].display, carol.lease.display);
+}
+
 TEST_F(Manager, AStaleLeaseReleaseIsANoOp) {
   auto m = make();
   const auto a = m.acquire("alice", k1080, clock_.now()).value();

@@ -113,7 +113,8 @@ class DisplayService {
   /// also applies to displays already lingering at their next deadline).
   void update_settings(DisplaySettings settings, GpuChoice gpu) PF_EXCLUDES(mutex_);
   /// Removes every lingering and pinned display now; returns how many.
-  [[nodiscard]] Result<std::size_t> release_kept() PF_EXCLUDES(mutex_);
+  [[nodiscard]] Result<std::size_t> release_kept(std::optional<std::string_view> client = std::nullopt)
+      PF_EXCLUDES(mutex_);
   /// display.added / display.removed / display.mode_changed / display.lingering /
   /// display.pinned, emitted under the service's lock (the sink must not block).
   void set_event_sink(EventSink sink) PF_EXCLUDES(mutex_);

@@ -101,8 +101,9 @@ class DisplayManager {
   /// Removes lingering displays whose time is up.
   [[nodiscard]] std::vector<Action> expire(TimePoint now);
   /// Removes every lingering and pinned display now (the operator's
-  /// "release"); active displays stay.
-  [[nodiscard]] std::vector<Action> release_kept();
+  /// "release"), or only `client`'s when given (a client that quit after
+  /// its session had ended); active displays stay.
+  [[nodiscard]] std::vector<Action> release_kept(std::optional<std::string_view> client = std::nullopt);
   [[nodiscard]] const DisplaySettings& settings() const noexcept { return settings_; }
   /// In-place mode change of a leased display (every viewer follows).
   [[nodiscard]] Result<std::vector<Action>> change_mode(const Lease& lease, const Mode& mode);
