@@ -107,6 +107,11 @@ bool GsSession::rtsp_done() const {
   return played_;
 }
 
+bool GsSession::abandoned(TimePoint now, Nanos limit) const {
+  const MutexLock lock(mutex_);
+  return !played_ && now - launched_ > limit;
+}
+
 gamestream::RtspResponse GsSession::rtsp(const gamestream::RtspRequest& request) {
   const MutexLock lock(mutex_);
   if (request.method == "OPTIONS") {
@@ -241,7 +246,9 @@ void GsSession::stop(SessionEnd why) {
       stop_requested_ = why;
     }
     if (!played_) {
-      // Never started: nothing to tear down.
+      // Never started: only its sockets to give back.
+      video_socket_.reset();
+      audio_socket_.reset();
       if (!ended()) {
         info_.state = "ended";
         info_.end_reason = std::string(to_string(why));

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "control_host.hpp"
+#include "pf/core/clock.hpp"
 #include "pf/core/thread_annotations.hpp"
 #include "pf/core/unique.hpp"
 #include "pf/gamestream/cipher.hpp"
@@ -80,6 +81,8 @@ class GsSession {
   /// The answer to one RTSP request of this session's client.
   [[nodiscard]] gamestream::RtspResponse rtsp(const gamestream::RtspRequest& request) PF_EXCLUDES(mutex_);
   [[nodiscard]] bool rtsp_done() const PF_EXCLUDES(mutex_);
+  /// Launched over `limit` ago and never played: its client gave up.
+  [[nodiscard]] bool abandoned(TimePoint now, Nanos limit) const PF_EXCLUDES(mutex_);
 
   // --- ENet thread (must not block)
   [[nodiscard]] bool control_connected(const std::string& address) PF_EXCLUDES(mutex_);
@@ -113,6 +116,7 @@ class GsSession {
 
   const std::uint64_t id_;
   const std::uint32_t connect_data_;
+  const TimePoint launched_ = steady_clock().now();
   const LaunchRequest launch_;
   const SessionContext context_;
   UniqueFd wake_;

@@ -36,6 +36,8 @@ const log::Logger kLog{"gamestream"};
 /// protocol's (both name the session's sound sink).
 constexpr std::uint64_t kFirstSessionId = 1'000'001;
 constexpr std::size_t kMaxQueryBytes = 16 * 1024;
+/// A launch whose RTSP has not reached PLAY by then was abandoned by its client.
+constexpr Nanos kLaunchToPlay = std::chrono::seconds(30);
 
 /// The number Moonlight knows an app by: stable across restarts and edits
 /// of other entries (FNV-1a of its id, 31 bits, never 0).
@@ -737,7 +739,12 @@ gamestream::XmlReply GameStreamHost::Impl::launch(const httplib::Request& in,
     launch.app = *app;
     launch.app_id = app_id;
     std::size_t running = 0;
+    const TimePoint now = steady_clock().now();
     for (const auto& [fp, c] : clients) {
+      if (c.session && !c.session->ended() && c.session->abandoned(now, kLaunchToPlay)) {
+        kLog.info("session {}: launched and never played; its slot is free again", c.session->id());
+        c.session->stop(SessionEnd::disconnected);  // never played: ends at once, holds nothing
+      }
       running += fp != client.fingerprint && c.session && !c.session->ended() ? 1U : 0U;
     }
     if (running >= config.max_sessions) {
