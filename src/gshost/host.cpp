@@ -137,6 +137,16 @@ struct GameStreamHost::Impl {
   gamestream::XmlReply launch(const httplib::Request& in, const std::map<std::string, std::string>& query,
                               const pairing::PairedClient& client, bool resume);
   gamestream::XmlReply cancel(const pairing::PairedClient& client);
+  /// The session the control connect data names (nullptr: none).
+  [[nodiscard]] std::shared_ptr<GsSession> by_connect_data(std::uint32_t data) const {
+    const MutexLock lock(mutex);
+    for (const auto& [fp, c] : clients) {
+      if (c.session && c.session->connect_data() == data) {
+        return c.session;
+      }
+    }
+    return nullptr;
+  }
   void publish(std::string type, std::string data) const {
     if (config.events) {
       config.events(std::move(type), std::move(data));
@@ -248,32 +258,19 @@ Result<std::unique_ptr<GameStreamHost>> GameStreamHost::start(GameStreamConfig c
       i.config.bind, at(10), i.config.max_sessions * 2 + 4,
       {.on_connect =
            [&i](std::uint32_t data, const std::string& address) {
-             const MutexLock lock(i.mutex);
-             for (auto& [fp, c] : i.clients) {
-               if (c.session && c.session->connect_data() == data && !c.session->ended()) {
-                 return c.session->control_connected(address);
-               }
-             }
-             return false;
+             const auto session = i.by_connect_data(data);
+             return session && !session->ended() && session->control_connected(address);
            },
        .on_packet =
            [&i](std::uint32_t data, Bytes packet) {
-             const MutexLock lock(i.mutex);
-             for (auto& [fp, c] : i.clients) {
-               if (c.session && c.session->connect_data() == data) {
-                 c.session->control_packet(packet);
-                 return;
-               }
+             if (const auto session = i.by_connect_data(data)) {
+               session->control_packet(packet);
              }
            },
        .on_disconnect =
            [&i](std::uint32_t data) {
-             const MutexLock lock(i.mutex);
-             for (auto& [fp, c] : i.clients) {
-               if (c.session && c.session->connect_data() == data) {
-                 c.session->control_disconnected();
-                 return;
-               }
+             if (const auto session = i.by_connect_data(data)) {
+               session->control_disconnected();
              }
            }});
   if (!control) {
