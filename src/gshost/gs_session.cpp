@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "gs_framing.hpp"
+#include "pf/audio/opus_codec.hpp"
 #include "pf/core/fs.hpp"
 #include "pf/core/log.hpp"
 #include "pf/gamestream/control.hpp"
@@ -321,7 +322,13 @@ Status GsSession::open_media() {
   }
   const bool encrypt_audio = (stream.nv_feature_flags & 0x20U) != 0 ||
                              (stream.encryption_enabled & gamestream::kEncryptAudio) != 0;
-  if (config.pulse != nullptr && audio_socket != nullptr) {
+  if (stream.audio_packet_ms * audio::kSampleRate / 1000 != static_cast<std::uint32_t>(audio::kFrameSamples)) {
+    // The encoder makes 5 ms frames; a client that asked for longer packets
+    // (Moonlight does at low bitrates) would play them at the wrong pace.
+    kLog.warn("session {}: the client asks for {} ms audio packets, this host sends 5 ms ones: streaming "
+              "without sound",
+              id_, stream.audio_packet_ms);
+  } else if (config.pulse != nullptr && audio_socket != nullptr) {
     auto framer = gamestream_audio_framer(
         {.encrypt = encrypt_audio, .key = launch_.key, .key_id = launch_.key_id, .packet_ms = stream.audio_packet_ms});
     auto audio = framer ? session::AudioPipeline::open({.session_id = id_,
