@@ -311,6 +311,20 @@ TEST_F(GameStreamE2e, ALaunchedSessionStreamsVideoAndAudioAndTakesControlMessage
       << "no IDR after frame " << last;
   EXPECT_GT(c.media().idr_frames_with_sps, 1U);
 
+  // Reference invalidation: the client says it lost a frame it had; the
+  // host answers with a frame that references nothing from there on (the
+  // software encoder can), typed "after invalidation", not an IDR.
+  // Lose two P-frames well after the last IDR, so older references remain.
+  const std::uint32_t idrs = c.media().last_idr_index;
+  ASSERT_TRUE(c.wait_media([&](const MediaView& v) { return v.last_frame_index >= idrs + 6; }));
+  const std::uint32_t seen = c.media().last_frame_index;
+  const std::uint64_t invalidations = session_of(c)->invalidations;
+  c.send(gamestream::InvalidateReferences{.first_frame = seen - 1, .last_frame = seen});
+  EXPECT_TRUE(session_eventually(c, [&](const auto& i) { return i.invalidations > invalidations; }));
+  EXPECT_TRUE(c.wait_media([&](const MediaView& v) { return v.last_recovery_index > seen; }))
+      << "no recovery frame after frame " << seen;
+  EXPECT_EQ(c.media().last_idr_index, idrs) << "invalidation was answered without an IDR";
+
   // Input reaches the session's gate; a synthetic display takes none of it.
   std::vector<std::uint8_t> key_down;
   std::vector<std::uint8_t> key_up;

@@ -101,6 +101,7 @@ struct MediaView {
   bool first_frame_has_sps_before_idr = false;
   std::uint32_t last_frame_index = 0;
   std::uint32_t last_idr_index = 0;
+  std::uint32_t last_recovery_index = 0;  ///< the last frame of type 5 (after reference invalidation)
   std::uint64_t video_auth_failed = 0;
   std::uint64_t video_corrupt = 0;
   std::uint64_t video_malformed = 0;

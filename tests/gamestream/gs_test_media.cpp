@@ -83,6 +83,8 @@ struct VideoSink final : gamestream::VideoFrameSink {
       ++view->idr_frames;
       view->idr_frames_with_sps += sps ? 1U : 0U;
       view->last_idr_index = f.frame_index;
+    } else if (f.frame_type == static_cast<std::uint8_t>(gamestream::FrameType::after_invalidation)) {
+      view->last_recovery_index = f.frame_index;
     }
   }
   void on_lost(std::uint32_t, std::uint32_t count) override { view->frames_lost += count; }
