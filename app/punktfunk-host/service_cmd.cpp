@@ -437,14 +437,19 @@ std::string render_unit(const config::HostConfig& cfg, std::string_view which, c
 
 int run_detect_conflicts(const config::HostConfig& cfg, OutputFormat format) {
   const auto& s = cfg.settings;
+  // GameStream's ports, at their offsets from the configured HTTP port
+  // (Moonlight's defaults when it is 0): whether or not ours is on, another
+  // GameStream host holding them would stop Moonlight from reaching ours.
+  const int base = s.gamestream_port == 0 ? 47989 : s.gamestream_port;
+  const auto at = [base](int offset) { return static_cast<std::uint16_t>(base + offset); };
   std::vector<PortUse> uses{{"TCP", s.native_port, "native protocol"},
                             {"TCP", s.mgmt_port, "management API"},
                             {"TCP", s.web_port, "web console"},
-                            {"TCP", 47984, "GameStream HTTPS"},
-                            {"TCP", 47989, "GameStream HTTP"},
-                            {"TCP", 48010, "GameStream RTSP"}};
-  for (const int port : {47998, 47999, 48000, 48002, 48010}) {  // video, control, audio, microphone, RTSP
-    uses.push_back({"UDP", static_cast<std::uint16_t>(port), "GameStream media"});
+                            {"TCP", at(-5), "GameStream HTTPS"},
+                            {"TCP", at(0), "GameStream HTTP"},
+                            {"TCP", at(21), "GameStream RTSP"}};
+  for (const int offset : {9, 10, 11, 13, 21}) {  // video, control, audio, microphone, RTSP
+    uses.push_back({"UDP", at(offset), "GameStream media"});
   }
   const auto conflicts = find_conflicts(uses);
   if (format == OutputFormat::json) {
