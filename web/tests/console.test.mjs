@@ -126,6 +126,8 @@ try {
     PUNKTFUNK_STATE_DIR: join(tmp, 'state'),
     PUNKTFUNK_DISPLAY_BACKEND: 'synthetic',
     PUNKTFUNK_MDNS: 'off',
+    PUNKTFUNK_GAMESTREAM: 'on',
+    PUNKTFUNK_GAMESTREAM_PORT: '0', // any free ports
     PUNKTFUNK_NATIVE_PORT: String(nativePort),
     PUNKTFUNK_MGMT_PORT: String(mgmtPort),
     PUNKTFUNK_WEB_PORT: String(webPort),
@@ -273,6 +275,9 @@ try {
   assert.match(pin ?? '', /^\d{4}$/, `the PIN is "${pin}"`);
   await shot('pairing');
   step(`Pairing: PIN ${pin} shown`);
+  // GameStream is on: its panel waits for a Moonlight client's PIN.
+  await page.locator('[data-testid="gamestream-pin"]', { hasText: 'No Moonlight client is waiting' }).waitFor();
+  step('Pairing: the Moonlight panel shows GameStream on, nobody waiting');
 
   // A client pairs with that PIN; another knocks and is approved on the page.
   const pairWith = (name, extra) =>
