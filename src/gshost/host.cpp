@@ -6,6 +6,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <cstring>
 #include <map>
@@ -48,12 +49,6 @@ std::uint32_t app_number(std::string_view id) {
   }
   h &= 0x7fffffffU;
   return h == 0 ? 1 : h;
-}
-
-void reply(httplib::Response& out, const gamestream::XmlReply& xml) {
-  out.status = 200;  // clients treat any other status as a transport failure
-  out.set_header("Connection", "close");
-  out.set_content(gamestream::render(xml), "application/xml");
 }
 
 gamestream::XmlReply error_reply(int status, std::string message) {
@@ -137,6 +132,16 @@ struct GameStreamHost::Impl {
   gamestream::XmlReply launch(const httplib::Request& in, const std::map<std::string, std::string>& query,
                               const pairing::PairedClient& client, bool resume);
   gamestream::XmlReply cancel(const pairing::PairedClient& client);
+  /// Every answer is HTTP 200 (clients treat any other status as a
+  /// transport failure); refusals are counted.
+  void reply(httplib::Response& out, const gamestream::XmlReply& xml) {
+    if (xml.status_code >= 400) {
+      nvhttp_refused.fetch_add(1, std::memory_order_relaxed);
+    }
+    out.status = 200;
+    out.set_header("Connection", "close");
+    out.set_content(gamestream::render(xml), "application/xml");
+  }
   /// The session the control connect data names (nullptr: none).
   [[nodiscard]] std::shared_ptr<GsSession> by_connect_data(std::uint32_t data) const {
     const MutexLock lock(mutex);
@@ -181,6 +186,7 @@ struct GameStreamHost::Impl {
   std::map<std::string, Client> clients PF_GUARDED_BY(mutex);  // by certificate fingerprint
   std::uint64_t next_session_id PF_GUARDED_BY(mutex) = kFirstSessionId;
 
+  std::atomic<std::uint64_t> nvhttp_refused{0};
   std::unique_ptr<ControlHost> control;
   std::unique_ptr<RtspServer> rtsp;
   std::unique_ptr<httplib::Server> http;
@@ -336,6 +342,12 @@ Result<std::unique_ptr<GameStreamHost>> GameStreamHost::start(GameStreamConfig c
 Ports GameStreamHost::ports() const noexcept { return impl_->ports; }
 std::string GameStreamHost::fingerprint() const { return impl_->identity.fingerprint; }
 
+nlohmann::json GameStreamHost::refused() const {
+  return {{"nvhttp", impl_->nvhttp_refused.load(std::memory_order_relaxed)},
+          {"rtsp", impl_->rtsp->refused()},
+          {"control", impl_->control->counters().refused}};
+}
+
 Status GameStreamHost::submit_pin(std::string_view pin) {
   if (!gamestream::is_valid_pin(pin)) {
     return fail(Errc::malformed, "a PIN is four digits");
@@ -440,6 +452,7 @@ nlohmann::json status_json(const GameStreamHost& host) {
            {{"http", p.http}, {"https", p.https}, {"rtsp", p.rtsp}, {"control", p.control}, {"video", p.video},
             {"audio", p.audio}}},
           {"pin_request", std::move(pin)},
+          {"refused", host.refused()},
           {"sessions", std::move(sessions)}};
 }
 

@@ -523,6 +523,11 @@ TEST_F(GameStreamE2e, MalformedInputNeverHurtsTheHost) {
   EXPECT_TRUE(c.control_refused(c.connect_data() + 1));
   EXPECT_EQ(session_of(c)->state, "streaming") << "a stranger's connection leaves the session alone";
   EXPECT_EQ(c.https("/serverinfo").status_code(), 200);
+  // Every refusal above was counted where the operator can see it.
+  const auto refused = gshost::status_json(*host_)["refused"];
+  EXPECT_GE(refused["nvhttp"].get<std::uint64_t>(), 5U) << refused.dump();
+  EXPECT_GE(refused["rtsp"].get<std::uint64_t>(), 2U) << refused.dump();
+  EXPECT_GE(refused["control"].get<std::uint64_t>(), 1U) << refused.dump();
 }
 
 }  // namespace

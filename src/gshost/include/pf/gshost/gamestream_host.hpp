@@ -132,6 +132,9 @@ class GameStreamHost {
   [[nodiscard]] std::vector<GameStreamSessionInfo> sessions() const;
   /// The GameStream certificate's fingerprint.
   [[nodiscard]] std::string fingerprint() const;
+  /// Requests refused so far: nvhttp answers with an error status, RTSP
+  /// connections closed on bad input, control connections naming no session.
+  [[nodiscard]] nlohmann::json refused() const;
   /// An app the display service reports ended: the session it ran in ends
   /// as a quit (the client is told the app terminated) and its client has
   /// nothing left to resume. Called without the service's lock.
