@@ -58,6 +58,12 @@ gamestream::XmlReply error_reply(int status, std::string message) {
   return r;
 }
 
+/// A query parameter's value; empty when it is absent.
+std::string query_value(const std::map<std::string, std::string>& query, const char* name) {
+  const auto it = query.find(name);
+  return it == query.end() ? std::string() : it->second;
+}
+
 /// "::ffff:10.0.0.2" → "10.0.0.2".
 std::string plain_ipv4(std::string address) {
   if (address.starts_with("::ffff:") && address.find('.') != std::string::npos) {
@@ -487,10 +493,6 @@ void GameStreamHost::Impl::handle(const httplib::Request& in, httplib::Response&
     }
   }
   const std::string& path = in.path;
-  const auto value = [&](const char* name) -> std::string {
-    const auto it = query->find(name);
-    return it == query->end() ? std::string() : it->second;
-  };
   if (path == "/serverinfo") {
     gamestream::ServerInfo info;
     info.hostname = config.hostname;
@@ -574,7 +576,6 @@ void GameStreamHost::Impl::handle(const httplib::Request& in, httplib::Response&
   if (path == "/cancel") {
     return reply(out, cancel(*client));
   }
-  (void)value;
   return reply(out, error_reply(404, fmt::format("no such request: {}", path)));
 }
 
@@ -637,10 +638,7 @@ gamestream::XmlReply GameStreamHost::Impl::pair(const httplib::Request& in,
 
 gamestream::XmlReply GameStreamHost::Impl::pair_begin(const std::map<std::string, std::string>& query,
                                                       const std::string& address) {
-  const auto find = [&](const char* name) {
-    const auto it = query.find(name);
-    return it == query.end() ? std::string() : it->second;
-  };
+  const auto find = [&](const char* name) { return query_value(query, name); };
   std::string device = find("devicename");
   if (device.empty() || device.size() > pairing::kMaxClientNameBytes) {
     device = "Moonlight";
@@ -689,10 +687,7 @@ gamestream::XmlReply GameStreamHost::Impl::pair_begin(const std::map<std::string
 gamestream::XmlReply GameStreamHost::Impl::launch(const httplib::Request& in,
                                                   const std::map<std::string, std::string>& query,
                                                   const pairing::PairedClient& client, bool resume) {
-  const auto find = [&](const char* name) {
-    const auto it = query.find(name);
-    return it == query.end() ? std::string() : it->second;
-  };
+  const auto find = [&](const char* name) { return query_value(query, name); };
   LaunchRequest launch;
   launch.fingerprint = client.fingerprint;
   launch.client_name = client.name;
