@@ -86,8 +86,9 @@ void append_chunk(std::string& png, std::string_view type, std::string_view data
       ::crc32(0, reinterpret_cast<const Bytef*>(png.data() + start), static_cast<uInt>(png.size() - start))));
 }
 
-/// Box art for apps without a picture of their own: a 130×180 PNG in one colour.
-std::string placeholder_png() {
+/// The box art every app gets (apps.json has no pictures): a 130×180 PNG
+/// in one colour.
+std::string default_box_art() {
   constexpr std::uint32_t kWidth = 130;
   constexpr std::uint32_t kHeight = 180;
   std::string raw;
@@ -257,7 +258,7 @@ Result<std::unique_ptr<GameStreamHost>> GameStreamHost::start(GameStreamConfig c
   i.tls_identity.key.reset(i.identity.key.get());
   i.tls_identity.fingerprint = i.identity.fingerprint;
   i.unique_id = i.identity.fingerprint.substr(0, 16);
-  i.box_art = placeholder_png();
+  i.box_art = default_box_art();
   if (i.config.hostname.empty()) {
     i.config.hostname = host_name();
   }

@@ -174,10 +174,8 @@ std::string GsClient::common_query() const {
   return "uniqueid=0123456789ABCDEF&uuid=" + random_hex(16);
 }
 
-Xml GsClient::http(std::string_view path, std::string_view query, std::chrono::seconds timeout) {
-  httplib::Client c(host_, http_port_);
-  c.set_connection_timeout(10s);
-  c.set_read_timeout(timeout);
+template <typename HttpClient>
+Xml GsClient::get(HttpClient& c, std::string_view path, std::string_view query) const {
   std::string target = std::string(path) + "?" + common_query();
   if (!query.empty()) {
     target += "&" + std::string(query);
@@ -190,21 +188,19 @@ Xml GsClient::http(std::string_view path, std::string_view query, std::chrono::s
   return x;
 }
 
+Xml GsClient::http(std::string_view path, std::string_view query, std::chrono::seconds timeout) {
+  httplib::Client c(host_, http_port_);
+  c.set_connection_timeout(10s);
+  c.set_read_timeout(timeout);
+  return get(c, path, query);
+}
+
 Xml GsClient::https(std::string_view path, std::string_view query) {
   httplib::SSLClient c(host_, https_port_, pairing_.identity().certificate.get(), pairing_.identity().key.get());
   c.enable_server_certificate_verification(false);
   c.set_connection_timeout(10s);
   c.set_read_timeout(30s);
-  std::string target = std::string(path) + "?" + common_query();
-  if (!query.empty()) {
-    target += "&" + std::string(query);
-  }
-  Xml x;
-  if (auto r = c.Get(target)) {
-    x.http_status = r->status;
-    x.text = r->body;
-  }
-  return x;
+  return get(c, path, query);
 }
 
 PairOutcome GsClient::pair() {
@@ -214,44 +210,44 @@ PairOutcome GsClient::pair() {
     o.client_failure = pairing_.failure();
     return o;
   };
+  // Whether the host answered this step with paired=1.
+  const auto paired = [&](const Xml& answer) {
+    o.last = answer;
+    return o.last.status_code() == 200 && o.last.value("paired") == "1";
+  };
   const std::string base = "devicename=e2e&updateState=1";
   auto request = pairing_.server_cert_request();
   if (!request) {
     return stopped("request");
   }
   // Step 1 waits for the operator's PIN: a long read timeout.
-  o.last = http("/pair", base + "&phrase=getservercert&salt=" + request->salt_hex + "&clientcert=" +
-                             request->client_cert_hex,
-                std::chrono::seconds(120));
-  if (o.last.status_code() != 200 || o.last.value("paired") != "1") {
+  if (!paired(http("/pair",
+                   base + "&phrase=getservercert&salt=" + request->salt_hex + "&clientcert=" + request->client_cert_hex,
+                   std::chrono::seconds(120)))) {
     return stopped("getservercert");
   }
   auto challenge = pairing_.on_server_cert(o.last.value("plaincert").value_or(""));
   if (!challenge) {
     return stopped("getservercert");
   }
-  o.last = http("/pair", base + "&clientchallenge=" + *challenge);
-  if (o.last.status_code() != 200 || o.last.value("paired") != "1") {
+  if (!paired(http("/pair", base + "&clientchallenge=" + *challenge))) {
     return stopped("clientchallenge");
   }
   auto response = pairing_.on_challenge_response(o.last.value("challengeresponse").value_or(""));
   if (!response) {
     return stopped("clientchallenge");
   }
-  o.last = http("/pair", base + "&serverchallengeresp=" + *response);
-  if (o.last.status_code() != 200 || o.last.value("paired") != "1") {
+  if (!paired(http("/pair", base + "&serverchallengeresp=" + *response))) {
     return stopped("serverchallengeresp");
   }
   auto secret = pairing_.on_pairing_secret(o.last.value("pairingsecret").value_or(""));
   if (!secret) {
     return stopped("serverchallengeresp");  // the client caught it (wrong PIN, or "MITM")
   }
-  o.last = http("/pair", base + "&clientpairingsecret=" + *secret);
-  if (o.last.status_code() != 200 || o.last.value("paired") != "1") {
+  if (!paired(http("/pair", base + "&clientpairingsecret=" + *secret))) {
     return stopped("clientpairingsecret");
   }
-  o.last = https("/pair", base + "&phrase=pairchallenge");
-  if (o.last.status_code() != 200 || o.last.value("paired") != "1") {
+  if (!paired(https("/pair", base + "&phrase=pairchallenge"))) {
     return stopped("pairchallenge");
   }
   o.paired = true;

@@ -177,6 +177,9 @@ class GsClient {
   struct Media;
   GsClient(std::string host, std::uint16_t http_port, std::uint16_t https_port, gamestream::PairingClient pairing);
   [[nodiscard]] std::string common_query() const;
+  /// GET path?common query&query with an HTTP or HTTPS client.
+  template <typename HttpClient>
+  [[nodiscard]] Xml get(HttpClient& c, std::string_view path, std::string_view query) const;
   void run_media(const std::stop_token& stop, bool start_messages);
 
   std::string host_;
